@@ -1,0 +1,103 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Config } from './config.ts';
+import type { Database } from './db/client.ts';
+import databasePlugin from './plugins/database.ts';
+import errorsPlugin from './plugins/errors.ts';
+import authPlugin from './plugins/auth.ts';
+import openapiPlugin from './plugins/openapi.ts';
+import healthRoutes from './routes/health/index.ts';
+import tokenRoutes from './routes/tokens/index.ts';
+import departmentRoutes from './routes/departments/index.ts';
+import gradeSchemeRoutes, { createGradeSchemeRepository } from './routes/grade-schemes/index.ts';
+import itemRoutes from './routes/items/index.ts';
+import entityRoutes from './routes/entities/index.ts';
+import gradeRoutes from './routes/grades/index.ts';
+import inspectorRoutes from './routes/inspectors/index.ts';
+import recusalRoutes from './routes/recusals/index.ts';
+import planRoutes from './routes/plans/index.ts';
+import ledgerRoutes from './routes/ledger/index.ts';
+import taskRoutes from './routes/tasks/index.ts';
+import resultRoutes from './routes/results/index.ts';
+import publicRoutes from './routes/public/index.ts';
+import portalRoutes from './routes/portal/index.ts';
+
+export interface AppOptions {
+  config: Config;
+  database: Database;
+  /** Close the database when the app closes (true for the server; tests share theirs). */
+  closeDatabase?: boolean;
+  logger?: boolean | object;
+}
+
+/** Management resources under /api/v1, each one plugin. */
+const MANAGEMENT_ROUTES = [
+  tokenRoutes,
+  departmentRoutes,
+  gradeSchemeRoutes,
+  itemRoutes,
+  entityRoutes,
+  gradeRoutes,
+  inspectorRoutes,
+  recusalRoutes,
+  planRoutes,
+  taskRoutes,
+  resultRoutes,
+];
+/** Read-only routes for everyone under /public/v1: no token, only published data. */
+const PUBLIC_ROUTES = [ledgerRoutes, publicRoutes];
+
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const { config } = opts;
+  const app = Fastify({
+    logger:
+      opts.logger === false
+        ? false
+        : {
+            level: config.logLevel,
+            // Tokens travel only in the Authorization header; never log it.
+            redact: { paths: ['req.headers.authorization', 'headers.authorization'], censor: '[redacted]' },
+            ...(typeof opts.logger === 'object' ? opts.logger : {}),
+          },
+    // One log line per request (onResponse below) instead of Fastify's two.
+    disableRequestLogging: true,
+    bodyLimit: 1024 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : crypto.randomUUID();
+    },
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
+  });
+
+  await app.register(databasePlugin, { database: opts.database, closeOnExit: opts.closeDatabase ?? false });
+  await app.register(errorsPlugin);
+  await app.register(openapiPlugin);
+  await app.register(authPlugin, { adminToken: config.adminToken });
+  await createGradeSchemeRepository(opts.database.db).seedBuiltins();
+
+  await app.register(healthRoutes);
+  await app.register(
+    async (api) => {
+      for (const routes of MANAGEMENT_ROUTES) await api.register(routes);
+    },
+    { prefix: '/api/v1' },
+  );
+  await app.register(
+    async (pub) => {
+      for (const routes of PUBLIC_ROUTES) await pub.register(routes);
+    },
+    { prefix: '/public/v1' },
+  );
+  // The public portal (server-rendered, Simplified Chinese) at the site root.
+  await app.register(portalRoutes);
+  return app;
+}

@@ -1,0 +1,42 @@
+/** TypeBox schemas shared by several resources. Route schemas are the single source of the OpenAPI file. */
+import { Type, type Static } from 'typebox';
+
+export const ErrorResponse = Type.Object(
+  {
+    error: Type.String({ description: 'machine-readable code, e.g. not_found, unprocessable' }),
+    message: Type.String(),
+    details: Type.Array(
+      Type.Object({
+        row: Type.Optional(Type.Integer()),
+        column: Type.Optional(Type.String()),
+        field: Type.Optional(Type.String()),
+        message: Type.String(),
+      }),
+    ),
+  },
+  { $id: 'ErrorResponse', title: 'Error' },
+);
+
+/** Standard error responses for management routes. */
+export const errorResponses = (...codes: number[]) =>
+  Object.fromEntries(codes.map((c) => [c, Type.Ref('ErrorResponse')]));
+
+export const MANAGEMENT_ERRORS = [400, 401, 403] as const;
+
+export const Paging = Type.Object({
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  offset: Type.Integer({ minimum: 0, default: 0 }),
+});
+export type PagingQuery = Static<typeof Paging>;
+
+export const page = <T extends ReturnType<typeof Type.Object>>(item: T) =>
+  Type.Object({
+    items: Type.Array(item),
+    total: Type.Integer(),
+    limit: Type.Integer(),
+    offset: Type.Integer(),
+  });
+
+export const CODE_PATTERN = '^[0-9A-Za-z_-]{1,32}$';
+export const ID_PATTERN = '^[0-9A-Za-z._-]{1,64}$';
+export const bearer = [{ bearerAuth: [] }];

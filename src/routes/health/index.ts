@@ -1,0 +1,28 @@
+import { sql } from 'drizzle-orm';
+import { Type } from 'typebox';
+import type { FastifyInstance } from 'fastify';
+
+export default async function healthRoutes(app: FastifyInstance) {
+  app.get(
+    '/health',
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Liveness and database check',
+        response: {
+          200: Type.Object({ status: Type.Literal('ok') }),
+          503: Type.Object({ status: Type.Literal('unavailable') }),
+        },
+      },
+    },
+    async (request, reply) => {
+      try {
+        await app.database.db.execute(sql`select 1`);
+        return { status: 'ok' as const };
+      } catch (err) {
+        request.log.warn({ err }, 'health check: database did not answer');
+        return reply.code(503).send({ status: 'unavailable' as const });
+      }
+    },
+  );
+}

@@ -1,0 +1,4 @@
+import type { FastifyInstance } from 'fastify';
+
+// Placeholder registered by app.ts; the owning change replaces it with the resource's routes.
+export default async function inspectorsRoutes(_app: FastifyInstance) {}

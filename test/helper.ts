@@ -1,0 +1,108 @@
+/**
+ * Test harness: every test gets its own real database — an in-memory PGlite by default, or a fresh
+ * PostgreSQL database (created from DATABASE_URL, dropped afterwards) when DATABASE_URL is set.
+ */
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import { loadConfig, type Config } from '../src/config.ts';
+import { openPglite, openPostgres, type Database } from '../src/db/client.ts';
+import { runMigrations } from '../src/db/migrate.ts';
+import { buildApp } from '../src/app.ts';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+export const onPostgres = Boolean(process.env.DATABASE_URL);
+
+interface Teardown {
+  teardown(fn: () => unknown): void;
+}
+
+/** A fresh, migrated database and (for PostgreSQL) its URL, removed when the test ends. */
+export async function openTestDatabase(t: Teardown): Promise<{ database: Database; url: string | null }> {
+  const adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) {
+    const database = await openPglite(null);
+    await runMigrations(database);
+    t.teardown(() => database.close());
+    return { database, url: null };
+  }
+  const name = `suicha_test_${randomBytes(6).toString('hex')}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const database = await openPostgres(url.toString());
+  await runMigrations(database);
+  t.teardown(async () => {
+    await database.close();
+    await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  });
+  return { database, url: url.toString() };
+}
+
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return { ...loadConfig({}), adminToken: ADMIN_TOKEN, logLevel: 'silent', ...overrides };
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  database: Database;
+  url: string | null;
+  /** app.inject with a bearer token (admin unless given) and JSON or raw bodies. */
+  api(method: InjectOptions['method'], path: string, options?: ApiOptions): Promise<ApiResponse>;
+  /** Make a token of `role` through the API. */
+  token(role: 'admin' | 'planner' | 'inspector' | 'auditor', inspectorId?: string): Promise<string>;
+}
+
+export interface ApiOptions {
+  token?: string | null;
+  body?: unknown;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+export interface ApiResponse {
+  statusCode: number;
+  headers: Record<string, unknown>;
+  body: string;
+  json<T = any>(): T;
+}
+
+export async function buildTestApp(
+  t: Teardown,
+  options: { config?: Partial<Config>; database?: { database: Database; url: string | null } } = {},
+): Promise<TestApp> {
+  const { database, url } = options.database ?? (await openTestDatabase(t));
+  const app = await buildApp({ config: testConfig(options.config), database, logger: false });
+  await app.ready();
+  t.teardown(() => app.close());
+  const api: TestApp['api'] = async (method, path, opts = {}) => {
+    const token = opts.token === undefined ? ADMIN_TOKEN : opts.token;
+    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+    if (token !== null) headers.authorization = `Bearer ${token}`;
+    let payload: string | Buffer | undefined;
+    if (opts.body !== undefined) {
+      if (typeof opts.body === 'string' || Buffer.isBuffer(opts.body)) {
+        payload = opts.body as string | Buffer;
+        headers['content-type'] = opts.contentType ?? 'text/csv';
+      } else {
+        payload = JSON.stringify(opts.body);
+        headers['content-type'] = opts.contentType ?? 'application/json';
+      }
+    }
+    const res = await app.inject({ method, url: path, headers, payload });
+    return { statusCode: res.statusCode, headers: res.headers, body: res.body, json: () => res.json() };
+  };
+  return {
+    app,
+    database,
+    url,
+    api,
+    async token(role, inspectorId) {
+      const res = await api('POST', '/api/v1/tokens', { body: { role, ...(inspectorId ? { inspectorId } : {}) } });
+      if (res.statusCode !== 201) throw new Error(`token creation failed: ${res.statusCode} ${res.body}`);
+      return res.json().token as string;
+    },
+  };
+}
