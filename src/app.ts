@@ -15,6 +15,7 @@ import gradeRoutes from './routes/grades/index.ts';
 import inspectorRoutes from './routes/inspectors/index.ts';
 import recusalRoutes from './routes/recusals/index.ts';
 import planRoutes from './routes/plans/index.ts';
+import publicPlanRoutes from './routes/plans/public.ts';
 import ledgerRoutes from './routes/ledger/index.ts';
 import taskRoutes from './routes/tasks/index.ts';
 import resultRoutes from './routes/results/index.ts';
@@ -44,7 +45,7 @@ const MANAGEMENT_ROUTES = [
   resultRoutes,
 ];
 /** Read-only routes for everyone under /public/v1: no token, only published data. */
-const PUBLIC_ROUTES = [ledgerRoutes, publicRoutes];
+const PUBLIC_ROUTES = [ledgerRoutes, publicPlanRoutes, publicRoutes];
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const { config } = opts;
