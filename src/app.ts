@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import type { Database } from './db/client.ts';
 import databasePlugin from './plugins/database.ts';
@@ -18,9 +18,16 @@ import planRoutes from './routes/plans/index.ts';
 import publicPlanRoutes from './routes/plans/public.ts';
 import ledgerRoutes from './routes/ledger/index.ts';
 import taskRoutes from './routes/tasks/index.ts';
-import resultRoutes from './routes/results/index.ts';
+import resultRoutes, { seedResultData } from './routes/results/index.ts';
 import publicRoutes from './routes/public/index.ts';
 import portalRoutes from './routes/portal/index.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The validated configuration (e.g. disclosureWorkingDays for result deadlines). */
+    config: Config;
+  }
+}
 
 export interface AppOptions {
   config: Config;
@@ -60,7 +67,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
             ...(typeof opts.logger === 'object' ? opts.logger : {}),
           },
     // One log line per request (onResponse below) instead of Fastify's two.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
     genReqId: (req) => {
@@ -69,6 +76,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     },
   });
 
+  app.decorate('config', config);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -84,6 +92,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(openapiPlugin);
   await app.register(authPlugin, { adminToken: config.adminToken });
   await createGradeSchemeRepository(opts.database.db).seedBuiltins();
+  await seedResultData(opts.database.db);
 
   await app.register(healthRoutes);
   await app.register(

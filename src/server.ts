@@ -1,4 +1,7 @@
-import { loadConfig, ConfigError } from './config.ts';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig, ConfigError, type Config } from './config.ts';
+import { newToken } from './plugins/auth.ts';
 import { openDatabase } from './db/client.ts';
 import { runMigrations } from './db/migrate.ts';
 import { buildApp } from './app.ts';
@@ -14,6 +17,7 @@ async function main() {
     }
     throw err;
   }
+  config = withLocalAdminToken(config);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   await runMigrations(database);
   const app = await buildApp({ config, database, closeDatabase: true });
@@ -28,6 +32,21 @@ async function main() {
     { database: database.kind, dataDir: database.kind === 'pglite' ? config.dataDir : undefined },
     'suicha is running',
   );
+}
+
+/**
+ * On the embedded database with no SUICHA_ADMIN_TOKEN, a newcomer still needs an admin token: make one
+ * once, keep it in the data folder (mode 600) and print where it is — never the token itself.
+ */
+function withLocalAdminToken(config: Config): Config {
+  if (config.adminToken || config.databaseUrl) return config;
+  mkdirSync(config.dataDir, { recursive: true });
+  const file = join(config.dataDir, 'admin-token');
+  if (!existsSync(file)) {
+    writeFileSync(file, `${newToken()}\n`, { mode: 0o600 });
+    console.error(`suicha: no SUICHA_ADMIN_TOKEN set; created an admin token in ${file}`);
+  }
+  return { ...config, adminToken: readFileSync(file, 'utf8').trim() };
 }
 
 main().catch((err) => {
