@@ -12,12 +12,15 @@ import {
   date,
   index,
   integer,
+  json,
   jsonb,
+  pgSequence,
   pgTable,
   primaryKey,
   text,
   timestamp,
   uniqueIndex,
+  type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
 
 const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
@@ -150,26 +153,46 @@ export const recusals = pgTable(
   (t) => [primaryKey({ columns: [t.inspectorId, t.entityId] }), index('recusals_entity_idx').on(t.entityId)],
 );
 
-export const plans = pgTable('plans', {
-  id: text('id').primaryKey(),
-  title: text('title').notNull(),
-  status: text('status').notNull().default('draft'),
-  items: text('items').array().notNull(),
-  gradeScheme: text('grade_scheme').notNull().references(() => gradeSchemes.code),
-  baseRatioBp: integer('base_ratio_bp'),
-  ratiosBp: jsonb('ratios_bp').$type<Record<string, number>>().notNull(),
-  inspectorsPerTask: jsonb('inspectors_per_task').$type<Record<string, number>>().notNull(),
-  filters: jsonb('filters').$type<{ regions?: string[]; types?: string[]; industries?: string[] }>().notNull(),
-  cooldownDays: integer('cooldown_days').notNull().default(0),
-  entropySource: text('entropy_source').notNull(),
-  windowFrom: date('window_from'),
-  windowTo: date('window_to'),
-  createdBy: text('created_by'),
-  createdAt: created(),
-  updatedAt: updated(),
-});
+/** Plan numbers (PLAN-<year>-<n>) come from this sequence: two service instances never hand out the same one. */
+export const planNumberSeq = pgSequence('plan_number_seq', { startWith: 1 });
 
-/** Frozen at commit (spec §1). The snapshot files are kept exactly as serialized. */
+export interface PlanFilters {
+  regions?: string[];
+  types?: string[];
+  industries?: string[];
+}
+
+export const plans = pgTable(
+  'plans',
+  {
+    id: text('id').primaryKey(),
+    title: text('title').notNull(),
+    /** draft → committed → drawn, or committed → voided. Never deleted. */
+    status: text('status').notNull().default('draft'),
+    items: text('items').array().notNull(),
+    /** Departments owning the plan's items (derived from items; several = 部门联合抽查). */
+    departments: text('departments').array().notNull().default(sql`'{}'::text[]`),
+    gradeScheme: text('grade_scheme').notNull().references(() => gradeSchemes.code),
+    baseRatioBp: integer('base_ratio_bp'),
+    /** Resolved per-grade ratios (what gets committed). */
+    ratiosBp: jsonb('ratios_bp').$type<Record<string, number>>().notNull(),
+    inspectorsPerTask: jsonb('inspectors_per_task').$type<Record<string, number>>().notNull(),
+    filters: jsonb('filters').$type<PlanFilters>().notNull(),
+    cooldownDays: integer('cooldown_days').notNull().default(0),
+    entropySource: text('entropy_source').notNull(),
+    windowFrom: date('window_from'),
+    windowTo: date('window_to'),
+    createdBy: text('created_by'),
+    createdAt: created(),
+    updatedAt: updated(),
+  },
+  (t) => [index('plans_status_idx').on(t.status, t.id)],
+);
+
+/**
+ * Frozen at commit (spec §1). The snapshot files are kept exactly as serialized. `record` is the public
+ * commit record as text (json keeps the §5 member order); server_seed stays secret until the draw or void.
+ */
 export const planCommits = pgTable('plan_commits', {
   planId: text('plan_id').primaryKey().references(() => plans.id),
   serverSeed: text('server_seed').notNull(),
@@ -177,35 +200,51 @@ export const planCommits = pgTable('plan_commits', {
   entitySnapshot: bytea('entity_snapshot').notNull(),
   inspectorSnapshot: bytea('inspector_snapshot').notNull(),
   recusalSnapshot: bytea('recusal_snapshot').notNull(),
-  record: jsonb('record').notNull(),
+  record: json('record').notNull(),
+  /** Idempotency-Key of the request that made the commit: its retry gets the same record. */
+  idempotencyKey: text('idempotency_key'),
+  committedBy: text('committed_by'),
   committedAt: timestamp('committed_at', { withTimezone: true, mode: 'date' }).notNull(),
 });
 
+/** One draw per plan: the primary key on plan_id is the backstop against a second draw. */
 export const planDraws = pgTable('plan_draws', {
   planId: text('plan_id').primaryKey().references(() => plans.id),
   publicEntropy: text('public_entropy').notNull(),
   seed: text('seed').notNull(),
-  /** The public draw record (spec §5). */
-  record: jsonb('record').notNull(),
+  /** The public draw record (spec §5) as published: task grades only when the scheme was public at draw time. */
+  record: json('record').notNull(),
+  /** Whether `record` carries task grades (the scheme was public when the plan was drawn). */
+  gradesPublic: boolean('grades_public').notNull().default(false),
   idempotencyKey: text('idempotency_key'),
+  drawnBy: text('drawn_by'),
   drawnAt: timestamp('drawn_at', { withTimezone: true, mode: 'date' }).notNull(),
 });
 
 export const planVoids = pgTable('plan_voids', {
   planId: text('plan_id').primaryKey().references(() => plans.id),
   reason: text('reason').notNull(),
+  idempotencyKey: text('idempotency_key'),
   voidedBy: text('voided_by'),
   voidedAt: timestamp('voided_at', { withTimezone: true, mode: 'date' }).notNull(),
 });
 
+/**
+ * A drawn task: one entity of one plan (one task per entity, one team per department). Written only by
+ * the draw, tens of thousands at a time, in the transaction that locks the plan and from ids frozen in
+ * its snapshot. No foreign keys on plan_id and entity_id: their per-row checks lock and dirty the
+ * referenced rows and cost more than the whole rest of a million-entity draw; the draw checks the
+ * entity ids set-wise instead, and plans and entities are never deleted.
+ */
 export const tasks = pgTable(
   'tasks',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    planId: text('plan_id').notNull().references(() => plans.id),
+    planId: text('plan_id').notNull(),
     seq: integer('seq').notNull(),
-    entityId: text('entity_id').notNull().references(() => entities.id),
+    entityId: text('entity_id').notNull(),
     grade: text('grade').notNull(),
+    /** From the grade's scheme: 'onsite' (现场检查) or 'written' (书面检查). */
     mode: text('mode').notNull(),
     status: text('status').notNull().default('assigned'),
     createdAt: created(),
@@ -213,19 +252,33 @@ export const tasks = pgTable(
   (t) => [uniqueIndex('tasks_plan_seq_idx').on(t.planId, t.seq), index('tasks_entity_idx').on(t.entityId)],
 );
 
-/** A task's team: one row per member, in protocol order. */
+/**
+ * A task's team: one row per member, in protocol order (position 0, 1, … across departments).
+ * Written only by the draw, in bulk, from the inspector snapshot and the tasks it inserts in the same
+ * transaction; no foreign keys, because their per-row checks cost more than the rest of a
+ * million-entity draw (~20 µs a row). The draw checks the inspector ids set-wise instead, and
+ * inspectors and tasks are never deleted.
+ */
 export const taskInspectors = pgTable(
   'task_inspectors',
   {
-    taskId: bigint('task_id', { mode: 'number' }).notNull().references(() => tasks.id),
+    taskId: bigint('task_id', { mode: 'number' }).notNull(),
     position: integer('position').notNull(),
     departmentCode: text('department_code').notNull(),
-    inspectorId: text('inspector_id').notNull().references(() => inspectors.id),
+    inspectorId: text('inspector_id').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.taskId, t.position] }), index('task_inspectors_inspector_idx').on(t.inspectorId)],
+  (t) => [
+    primaryKey({ columns: [t.taskId, t.position] }),
+    // "my tasks" for an inspector: an index-only scan gives the task ids
+    index('task_inspectors_inspector_idx').on(t.inspectorId, t.taskId),
+  ],
 );
 
-/** The append-only hash chain (spec §6). A trigger in the migration rejects UPDATE, DELETE and TRUNCATE. */
+/**
+ * The append-only hash chain (spec §6). A trigger in the migration rejects UPDATE, DELETE and TRUNCATE;
+ * appends are serialized with an advisory lock (routes/ledger/repository.ts), and the unique
+ * constraints on prev_hash and hash make a fork impossible even if that were bypassed.
+ */
 export const ledger = pgTable(
   'ledger',
   {
@@ -234,7 +287,8 @@ export const ledger = pgTable(
     planId: text('plan_id'),
     /** ISO-8601 text exactly as hashed. */
     at: text('at').notNull(),
-    body: jsonb('body').notNull(),
+    /** json (not jsonb): the body is kept as the exact text that was hashed (its JCS form, spec §6). */
+    body: json('body').notNull(),
     prevHash: text('prev_hash').notNull().unique(),
     hash: text('hash').notNull().unique(),
   },
@@ -247,9 +301,130 @@ export const idempotencyKeys = pgTable(
   {
     key: text('key').notNull(),
     route: text('route').notNull(),
+    /** SHA-256 of the request (method, path, body): the same key with another request is refused. */
+    requestHash: text('request_hash').notNull().default(''),
     statusCode: integer('status_code').notNull(),
     response: jsonb('response').notNull(),
     createdAt: created(),
   },
   (t) => [primaryKey({ columns: [t.route, t.key] })],
 );
+
+
+/* ─── Results and public disclosure (一公开) ─────────────────────────────────────────────────────── */
+
+/** Result categories (检查结果). Built-ins are seeded from src/core/result-codes.ts; departments add theirs. */
+export const resultCodes = pgTable('result_codes', {
+  code: text('code').primaryKey(),
+  label: text('label').notNull(),
+  /** null = every department may use it; otherwise only tasks of that department. */
+  departmentCode: text('department_code').references(() => departments.code),
+  builtin: boolean('builtin').notNull().default(false),
+  active: boolean('active').notNull().default(true),
+  sortOrder: integer('sort_order').notNull().default(1000),
+  createdAt: created(),
+  updatedAt: updated(),
+});
+
+/** Follow-up actions (后续处置), like result codes. */
+export const followUpActions = pgTable('follow_up_actions', {
+  code: text('code').primaryKey(),
+  label: text('label').notNull(),
+  requiresDeadline: boolean('requires_deadline').notNull().default(false),
+  departmentCode: text('department_code').references(() => departments.code),
+  builtin: boolean('builtin').notNull().default(false),
+  active: boolean('active').notNull().default(true),
+  sortOrder: integer('sort_order').notNull().default(1000),
+  createdAt: created(),
+  updatedAt: updated(),
+});
+
+/** One publication (公示) of a plan's results; each is one `results.published` ledger entry. */
+export const publications = pgTable(
+  'publications',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    planId: text('plan_id').notNull().references(() => plans.id),
+    /** 1, 2, … per plan. */
+    number: integer('number').notNull(),
+    scope: text('scope').notNull(),
+    /** The earlier publication whose results this one corrects (更正). */
+    correctsId: bigint('corrects_id', { mode: 'number' }).references((): AnyPgColumn => publications.id),
+    note: text('note'),
+    ledgerSeq: bigint('ledger_seq', { mode: 'number' }).notNull().references(() => ledger.seq),
+    taskCount: integer('task_count').notNull(),
+    publishedBy: text('published_by'),
+    publishedAt: timestamp('published_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [uniqueIndex('publications_plan_number_idx').on(t.planId, t.number)],
+);
+
+export interface ResultAttachment {
+  name: string;
+  uri?: string;
+  sha256?: string;
+}
+
+/**
+ * Versions of a task's result. Version 1 is the first entry; it is amended in place until published.
+ * A published version is frozen (a trigger rejects UPDATE/DELETE); a correction is a new version that
+ * names the published one it corrects. At most one unpublished version per task.
+ */
+export const results = pgTable(
+  'results',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    taskId: bigint('task_id', { mode: 'number' }).notNull().references(() => tasks.id),
+    version: integer('version').notNull(),
+    resultCode: text('result_code').notNull().references(() => resultCodes.code),
+    inspectedOn: date('inspected_on').notNull(),
+    findings: text('findings').notNull().default(''),
+    followUp: text('follow_up').notNull().references(() => followUpActions.code),
+    followUpDeadline: date('follow_up_deadline'),
+    attachments: jsonb('attachments').$type<ResultAttachment[]>().notNull().default(sql`'[]'::jsonb`),
+    correctsResultId: bigint('corrects_result_id', { mode: 'number' }).references((): AnyPgColumn => results.id),
+    /** Who entered / last changed it: token id, and the inspector for inspector tokens. */
+    createdBy: text('created_by').notNull(),
+    createdByInspector: text('created_by_inspector'),
+    updatedBy: text('updated_by').notNull(),
+    updatedByInspector: text('updated_by_inspector'),
+    createdAt: created(),
+    updatedAt: updated(),
+    publicationId: bigint('publication_id', { mode: 'number' }).references(() => publications.id),
+    publishedAt: timestamp('published_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [
+    uniqueIndex('results_task_version_idx').on(t.taskId, t.version),
+    uniqueIndex('results_one_pending_idx').on(t.taskId).where(sql`publication_id is null`),
+    index('results_publication_idx').on(t.publicationId),
+  ],
+);
+
+/** Every change to a result (audit trail): who, when, and the values after the change. Append-only. */
+export const resultHistory = pgTable(
+  'result_history',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    resultId: bigint('result_id', { mode: 'number' }).notNull().references(() => results.id),
+    taskId: bigint('task_id', { mode: 'number' }).notNull().references(() => tasks.id),
+    version: integer('version').notNull(),
+    /** created | amended | correction */
+    action: text('action').notNull(),
+    values: jsonb('values').notNull(),
+    changedBy: text('changed_by').notNull(),
+    changedByInspector: text('changed_by_inspector'),
+    changedAt: timestamp('changed_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [index('result_history_task_idx').on(t.taskId, t.id)],
+);
+
+/** Public holidays and adjusted working days (调休); every other day follows Monday–Friday. */
+export const calendarDays = pgTable('calendar_days', {
+  date: date('date').primaryKey(),
+  /** holiday | workday */
+  kind: text('kind').notNull(),
+  name: text('name').notNull(),
+  builtin: boolean('builtin').notNull().default(false),
+  updatedBy: text('updated_by'),
+  updatedAt: updated(),
+});

@@ -1,4 +1,77 @@
+import { Type } from 'typebox';
 import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { registerImportRoute } from '../../lib/import/route.ts';
+import { CODE_PATTERN, bearer, errorResponses } from '../../lib/schemas.ts';
+import { gradeImport } from './import.ts';
 
-// Placeholder registered by app.ts; the owning change replaces it with the resource's routes.
-export default async function gradesRoutes(_app: FastifyInstance) {}
+const Summary = Type.Object({
+  scheme: Type.String(),
+  defaultGrade: Type.String(),
+  activeEntities: Type.Integer(),
+  grades: Type.Array(
+    Type.Object({
+      grade: Type.String(),
+      label: Type.String(),
+      entities: Type.Integer({ description: 'active entities whose grade this is (evaluated, or by default)' }),
+      evaluated: Type.Integer({ description: 'of which have an evaluation with this grade' }),
+    }),
+    { description: 'in the scheme’s order, best first' },
+  ),
+});
+
+export default async function gradeRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const database = app.database;
+
+  await registerImportRoute(app, {
+    url: '/grades/import',
+    kind: gradeImport,
+    summary: 'Import grade evaluations (信用分级分类结果) from CSV or NDJSON',
+    description:
+      'Each row is one evaluation of an entity in a grade scheme. Every evaluation is kept as history; the ' +
+      'latest per entity and scheme is the current grade, so an evaluation older than the current one is recorded ' +
+      'but does not replace it. `evaluatedAt`: a date (`2024-03-01`, `2024/3/1`) or a date-time ' +
+      '(`2024-03-01T10:00:00+08:00`); without an offset, China Standard Time. Importing the same evaluation twice ' +
+      'records it once. Answer: `imported` evaluations added to the history, `updated` current grades replaced ' +
+      'by a newer evaluation.',
+  });
+
+  app.get(
+    '/grades/summary',
+    {
+      preHandler: app.requireRole('planner', 'auditor'),
+      schema: {
+        tags: ['directories'],
+        summary: 'How many active entities have each grade of a scheme (the strata a plan would draw from)',
+        security: bearer,
+        querystring: Type.Object({ scheme: Type.String({ pattern: CODE_PATTERN }) }),
+        response: { 200: Summary, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const { scheme } = request.query;
+      return database.rawTransaction(async (tx) => {
+        const [s] = await tx.query<{ grades: { code: string; label: string }[]; default_grade: string }>(
+          'SELECT grades, default_grade FROM grade_schemes WHERE code = $1',
+          [scheme],
+        );
+        if (!s) return reply.notFound(`no grade scheme ${scheme}`);
+        const counts = await tx.query<{ grade: string | null; entities: number | string }>(
+          `SELECT c.grade, count(*) AS entities FROM entities e
+           LEFT JOIN current_grades c ON c.entity_id = e.id AND c.scheme = $1
+           WHERE e.status = 'active' GROUP BY c.grade`,
+          [scheme],
+        );
+        const evaluated = new Map(counts.filter((c) => c.grade !== null).map((c) => [c.grade!, Number(c.entities)]));
+        const ungraded = Number(counts.find((c) => c.grade === null)?.entities ?? 0);
+        const grades = s.grades.map((g) => {
+          const n = evaluated.get(g.code) ?? 0;
+          return { grade: g.code, label: g.label, evaluated: n, entities: n + (g.code === s.default_grade ? ungraded : 0) };
+        });
+        const activeEntities = counts.reduce((sum, c) => sum + Number(c.entities), 0);
+        return { scheme, defaultGrade: s.default_grade, activeEntities, grades };
+      });
+    },
+  );
+}

@@ -1,4 +1,99 @@
+import { Type } from 'typebox';
 import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { errorResponses } from '../../lib/schemas.ts';
+import { createLedgerRepository } from './repository.ts';
 
-// Placeholder registered by app.ts; the owning change replaces it with the resource's routes.
-export default async function ledgerRoutes(_app: FastifyInstance) {}
+const HEX64 = '^[0-9a-f]{64}$';
+
+export const LedgerEntrySchema = Type.Object(
+  {
+    seq: Type.Integer({ minimum: 1 }),
+    kind: Type.Union([
+      Type.Literal('plan.committed'),
+      Type.Literal('plan.drawn'),
+      Type.Literal('plan.voided'),
+      Type.Literal('results.published'),
+    ]),
+    planId: Type.String(),
+    at: Type.String({ description: 'ISO-8601 UTC with milliseconds, exactly as hashed' }),
+    body: Type.Unknown({ description: 'the record (spec §6): strings, integers, booleans, null, arrays and objects' }),
+    prevHash: Type.String({ pattern: HEX64 }),
+    hash: Type.String({ pattern: HEX64, description: 'SHA-256 of the JCS (RFC 8785) form of the entry without "hash"' }),
+  },
+  { title: 'Ledger entry' },
+);
+
+const Head = Type.Object({
+  seq: Type.Integer({ minimum: 0, description: '0 when the ledger is empty' }),
+  hash: Type.String({ pattern: HEX64, description: '64 zeros when the ledger is empty' }),
+});
+
+const MAX_PAGE = 1000;
+
+/** The public ledger (spec §6) under /public/v1: no token, everything in it is public by design. */
+export default async function ledgerRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const repo = createLedgerRepository(app.database.db);
+
+  app.get(
+    '/ledger',
+    {
+      schema: {
+        tags: ['public'],
+        summary: 'The public ledger (公示账本): hash-chained entries in ascending seq, paged',
+        description:
+          'Walk the chain with `from` = 1, then `from` = `next` until `next` is null. Every entry hashes to ' +
+          '`hash` = SHA-256(JCS(entry without "hash")) and links to the previous one by `prevHash`.',
+        querystring: Type.Object({
+          from: Type.Integer({ minimum: 1, default: 1, description: 'first seq to return' }),
+          limit: Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: 100 }),
+          plan: Type.Optional(Type.String({ maxLength: 64, description: 'only the entries of this plan' })),
+        }),
+        response: {
+          200: Type.Object({
+            items: Type.Array(LedgerEntrySchema),
+            from: Type.Integer(),
+            limit: Type.Integer(),
+            next: Type.Union([Type.Integer(), Type.Null()], { description: '`from` of the next page, null at the end' }),
+          }),
+          ...errorResponses(400),
+        },
+      },
+    },
+    async (request) => {
+      const { from, limit, plan } = request.query;
+      const items = await repo.page(from, limit, plan);
+      const next = items.length === limit ? items[items.length - 1].seq + 1 : null;
+      return { items, from, limit, next };
+    },
+  );
+
+  app.get(
+    '/ledger/head',
+    {
+      schema: {
+        tags: ['public'],
+        summary: 'The head of the ledger: the last seq and hash',
+        response: { 200: Head },
+      },
+    },
+    async () => repo.head(),
+  );
+
+  app.get(
+    '/ledger/:seq',
+    {
+      schema: {
+        tags: ['public'],
+        summary: 'One ledger entry',
+        params: Type.Object({ seq: Type.Integer({ minimum: 1 }) }),
+        response: { 200: LedgerEntrySchema, ...errorResponses(400, 404) },
+      },
+    },
+    async (request, reply) => {
+      const entry = await repo.get(request.params.seq);
+      return entry ?? reply.notFound(`no ledger entry ${request.params.seq}`);
+    },
+  );
+}

@@ -1,4 +1,280 @@
-import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { canonicalJson } from '../../core/jcs.ts';
+import { sha256Hex } from '../../core/sha256.ts';
+import { badRequest } from '../../lib/errors.ts';
+import { CODE_PATTERN, Paging, bearer, errorResponses, page } from '../../lib/schemas.ts';
+import { createPlanRepository, toInput, validatePlan, type PlanInput } from './repository.ts';
+import { createPlanService } from './service.ts';
+import {
+  CommitRecord,
+  DrawBody,
+  DrawRecord,
+  FullRecord,
+  Plan,
+  PlanCreateBody,
+  PlanParams,
+  PlanPatchBody,
+  PlanStatus,
+  PreviewSchema,
+  VoidBody,
+  VoidResponse,
+} from './schemas.ts';
 
-// Placeholder registered by app.ts; the owning change replaces it with the resource's routes.
-export default async function plansRoutes(_app: FastifyInstance) {}
+const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 255,
+      description: 'retrying a request with the same key returns the first result (200) instead of acting twice',
+    }),
+  ),
+});
+
+function idempotencyKeyOf(request: FastifyRequest): string | null {
+  const v = request.headers['idempotency-key'];
+  if (v === undefined) return null;
+  if (typeof v !== 'string' || !/^[\x21-\x7e]{1,255}$/.test(v)) {
+    throw badRequest('Idempotency-Key must be 1–255 visible ASCII characters', [{ field: 'Idempotency-Key', message: 'invalid' }]);
+  }
+  return v;
+}
+
+const SNAPSHOT_FILES = { 'entities.tsv': 'entities', 'inspectors.tsv': 'inspectors', 'recusals.tsv': 'recusals' } as const;
+
+/** Sampling plans (抽查计划) and their draws, under /api/v1. */
+export default async function planRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const { db } = app.database;
+  const repo = createPlanRepository(db);
+  const service = createPlanService(app.database);
+  const planners = app.requireRole('planner');
+  const readers = app.requireRole('planner', 'auditor');
+  const auditors = app.requireRole('auditor');
+  const actor = (request: FastifyRequest) => ({ tokenId: request.principal?.tokenId ?? null });
+
+  app.post(
+    '/plans',
+    {
+      preHandler: planners,
+      schema: {
+        tags: ['plans'],
+        summary: 'Create a draft sampling plan (抽查计划)',
+        description:
+          'Give either `ratiosBp` (per grade) or `baseRatioBp` (× each grade’s multiplier, capped at 10000). Every department ' +
+          'owning one of the items sends at least 2 inspectors per task (行政处罚法 第四十二条); items of several ' +
+          'departments make a joint plan (部门联合抽查): one task per entity, one team per department.',
+        security: bearer,
+        headers: IdempotencyHeaders,
+        body: PlanCreateBody,
+        response: { 200: Plan, 201: Plan, ...errorResponses(400, 401, 403, 422) },
+      },
+    },
+    async (request, reply) => {
+      const key = idempotencyKeyOf(request);
+      const values = await validatePlan(db, request.body as PlanInput);
+      const { row, replayed } = await repo.create(
+        values,
+        request.principal?.tokenId ?? null,
+        key === null ? null : { key, requestHash: sha256Hex(canonicalJson(request.body)) },
+      );
+      return reply.code(replayed ? 200 : 201).send((await repo.get(row.id))!);
+    },
+  );
+
+  app.get(
+    '/plans',
+    {
+      preHandler: readers,
+      schema: {
+        tags: ['plans'],
+        summary: 'List plans, newest first',
+        security: bearer,
+        querystring: Type.Intersect([
+          Paging,
+          Type.Object({
+            status: Type.Optional(PlanStatus),
+            department: Type.Optional(Type.String({ pattern: CODE_PATTERN, description: 'plans this department takes part in' })),
+            item: Type.Optional(Type.String({ pattern: CODE_PATTERN, description: 'plans containing this item' })),
+          }),
+        ]),
+        response: { 200: page(Plan), ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const { status, department, item, limit, offset } = request.query;
+      const { items, total } = await repo.list({ status, department, item }, limit, offset);
+      return { items, total, limit, offset };
+    },
+  );
+
+  app.get(
+    '/plans/:id',
+    {
+      preHandler: readers,
+      schema: { tags: ['plans'], summary: 'Get a plan', security: bearer, params: PlanParams, response: { 200: Plan, ...errorResponses(401, 403, 404) } },
+    },
+    async (request, reply) => (await repo.get(request.params.id)) ?? reply.notFound(`no plan ${request.params.id}`),
+  );
+
+  app.patch(
+    '/plans/:id',
+    {
+      preHandler: planners,
+      schema: {
+        tags: ['plans'],
+        summary: 'Change a draft plan',
+        description: 'Fields given replace the stored ones; `ratiosBp` and `baseRatioBp` replace each other. Validated like a new plan.',
+        security: bearer,
+        params: PlanParams,
+        body: PlanPatchBody,
+        response: { 200: Plan, ...errorResponses(400, 401, 403, 404, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const current = await repo.row(db, id);
+      if (!current) return reply.notFound(`no plan ${id}`);
+      if (current.status !== 'draft') return reply.conflict(`plan ${id} is ${current.status}: only a draft can be changed`);
+      const body = request.body;
+      const merged: PlanInput = { ...toInput(current) };
+      for (const [k, v] of Object.entries(body)) if (v !== undefined) (merged as unknown as Record<string, unknown>)[k] = v;
+      if (body.ratiosBp !== undefined && body.baseRatioBp === undefined) delete merged.baseRatioBp;
+      if (body.baseRatioBp !== undefined && body.ratiosBp === undefined) delete merged.ratiosBp;
+      const values = await validatePlan(db, merged);
+      await repo.update(id, values);
+      return (await repo.get(id))!;
+    },
+  );
+
+  app.get(
+    '/plans/:id/preview',
+    {
+      preHandler: planners,
+      schema: {
+        tags: ['plans'],
+        summary: 'Preview a draft: strata, how many each ratio draws, inspector load and what would stop a commit',
+        description:
+          'Runs the commit’s snapshot step without committing: no seed is made and nothing is written. Warns when the ' +
+          'overall ratio is below the 3% floor of 企业公示信息抽查办法.',
+        security: bearer,
+        params: PlanParams,
+        response: { 200: PreviewSchema, ...errorResponses(401, 403, 404, 409, 422) },
+      },
+    },
+    async (request) => service.preview(request.params.id),
+  );
+
+  app.post(
+    '/plans/:id/commit',
+    {
+      preHandler: planners,
+      schema: {
+        tags: ['plans'],
+        summary: 'Commit a draft (draw-v1 §1): freeze the pool, inspectors and recusals, publish the commitment',
+        description:
+          'Refused (422) when the pool is empty or some entity could not get k non-recused inspectors of a department — ' +
+          'so a draw can never fail once the seed exists. 409 unless the plan is a draft.',
+        security: bearer,
+        headers: IdempotencyHeaders,
+        params: PlanParams,
+        response: { 200: CommitRecord, 201: CommitRecord, ...errorResponses(400, 401, 403, 404, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const { statusCode, record } = await service.commit(request.params.id, actor(request), idempotencyKeyOf(request));
+      return reply.code(statusCode).send(record);
+    },
+  );
+
+  app.post(
+    '/plans/:id/draw',
+    {
+      preHandler: planners,
+      schema: {
+        tags: ['plans'],
+        summary: 'Draw a committed plan with the public entropy (draw-v1 §2–4): reveals the seed, creates the tasks',
+        description:
+          'Returns the public draw record (task grades only where the grade scheme is public). A plan is drawn once: ' +
+          'another draw is 409, even from another service process; a retry with the same Idempotency-Key returns the same record (200).',
+        security: bearer,
+        headers: IdempotencyHeaders,
+        params: PlanParams,
+        body: DrawBody,
+        response: { 200: DrawRecord, 201: DrawRecord, ...errorResponses(400, 401, 403, 404, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const { statusCode, record } = await service.draw(request.params.id, request.body.publicEntropy, actor(request), idempotencyKeyOf(request));
+      return reply.code(statusCode).send(record);
+    },
+  );
+
+  app.post(
+    '/plans/:id/void',
+    {
+      preHandler: planners,
+      schema: {
+        tags: ['plans'],
+        summary: 'Void a committed plan before its draw; the server seed is revealed in the ledger',
+        security: bearer,
+        headers: IdempotencyHeaders,
+        params: PlanParams,
+        body: VoidBody,
+        response: { 200: VoidResponse, ...errorResponses(400, 401, 403, 404, 409, 422) },
+      },
+    },
+    async (request) => service.void(request.params.id, request.body.reason, actor(request), idempotencyKeyOf(request)),
+  );
+
+  app.get(
+    '/plans/:id/record',
+    {
+      preHandler: auditors,
+      schema: {
+        tags: ['plans'],
+        summary: 'The full records of a plan for auditors: commit record, draw record with task grades, void',
+        description: 'Feed it with the three snapshot files to `npm run replay` to check every step of the draw.',
+        security: bearer,
+        params: PlanParams,
+        response: { 200: FullRecord, ...errorResponses(401, 403, 404) },
+      },
+    },
+    async (request) => service.fullRecord(request.params.id),
+  );
+
+  app.get(
+    '/plans/:id/snapshot/:file',
+    {
+      preHandler: auditors,
+      schema: {
+        tags: ['plans'],
+        summary: 'A snapshot file of a committed plan, byte for byte (sha256sum = its digest in the commit record)',
+        security: bearer,
+        params: Type.Object({
+          id: PlanParams.properties.id,
+          file: Type.Union([Type.Literal('entities.tsv'), Type.Literal('inspectors.tsv'), Type.Literal('recusals.tsv')]),
+        }),
+        response: {
+          200: {
+            description: 'the snapshot file (draw-v1 §1)',
+            content: { 'text/tab-separated-values': { schema: { type: 'string' } } },
+          },
+          ...errorResponses(400, 401, 403, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { id, file } = request.params;
+      const { length, digest, stream } = await service.snapshot(id, SNAPSHOT_FILES[file]);
+      return reply
+        .header('content-type', 'text/tab-separated-values; charset=utf-8')
+        .header('content-length', String(length))
+        .header('etag', `"${digest}"`)
+        .header('content-disposition', `attachment; filename="${id}-${file}"`)
+        // the schema documents the body as a string; the bytes stream from the database
+        .send(stream as unknown as string);
+    },
+  );
+}

@@ -1,0 +1,194 @@
+/**
+ * RFC 8785 JSON Canonicalization Scheme (JCS), restricted to the value domain of the protocol's
+ * ledger (spec §6): strings, safe integers, booleans, null, arrays and plain objects.
+ *
+ * - Object members are sorted by the UTF-16 code units of their names (RFC 8785 §3.2.3).
+ * - Strings are escaped exactly as ECMAScript JSON.stringify does (RFC 8785 §3.2.2.2); strings containing
+ *   a lone surrogate are rejected (not representable in UTF-8 / I-JSON).
+ * - Numbers must be safe integers (|n| ≤ 2^53 − 1); NaN, ±Infinity and fractional numbers are rejected
+ *   because the protocol forbids them (and their cross-language serialization is error-prone). −0 → "0".
+ * - Members whose value is undefined are omitted, like JSON.stringify. Functions, symbols, bigints,
+ *   Maps, Sets and other non-plain objects are rejected rather than silently dropped. Objects with a
+ *   toJSON() method (e.g. Date) are replaced by its result, like JSON.stringify.
+ */
+
+const LONE_SURROGATE = /\p{Surrogate}/u; // with the u flag, only unpaired surrogates match
+
+/**
+ * The path of the value being serialized, as segments (member names and array indices), turned into
+ * text ("$.tasks[3].entityId") only when an error is reported: building a path string for every value
+ * made a multi-megabyte ledger body (a draw of 70k tasks) several times slower than necessary.
+ */
+type Path = (string | number)[];
+
+function pathText(path: Path, memberName = false): string {
+  let s = '$';
+  for (const seg of path) s += typeof seg === 'number' ? `[${seg}]` : `.${seg}`;
+  return memberName ? `${s} (member name)` : s;
+}
+
+function fail(path: Path, what: string, memberName = false): never {
+  throw new Error(`canonicalJson: ${what} at ${pathText(path, memberName)}`);
+}
+
+function serializeString(s: string, path: Path, memberName = false): string {
+  if (LONE_SURROGATE.test(s)) fail(path, 'string with a lone surrogate (not valid UTF-8)', memberName);
+  return JSON.stringify(s);
+}
+
+function isPlainObject(v: object): boolean {
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+function ser(value: unknown, path: Path, stack: Set<object>): string {
+  switch (typeof value) {
+    case 'string':
+      return serializeString(value, path);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'number':
+      if (!Number.isFinite(value)) fail(path, `non-finite number ${String(value)} (only integers are allowed)`);
+      if (!Number.isInteger(value)) fail(path, `fractional number ${String(value)} (only integers are allowed)`);
+      if (!Number.isSafeInteger(value)) fail(path, `integer ${String(value)} beyond ±(2^53−1)`);
+      return value === 0 ? '0' : String(value);
+    case 'object': {
+      if (value === null) return 'null';
+      if (stack.has(value)) fail(path, 'circular reference');
+      const toJSON = (value as { toJSON?: unknown }).toJSON;
+      if (typeof toJSON === 'function') {
+        stack.add(value);
+        const out = ser(toJSON.call(value), path, stack);
+        stack.delete(value);
+        return out;
+      }
+      stack.add(value);
+      let out: string;
+      if (Array.isArray(value)) {
+        out = '[';
+        for (let i = 0; i < value.length; i++) {
+          if (i > 0) out += ',';
+          const el = value[i];
+          // like JSON.stringify: undefined array elements become null
+          if (el === undefined) {
+            out += 'null';
+          } else {
+            path.push(i);
+            out += ser(el, path, stack);
+            path.pop();
+          }
+        }
+        out += ']';
+      } else {
+        if (!isPlainObject(value)) {
+          const name = (value as object).constructor?.name ?? 'object';
+          fail(path, `unsupported object type ${name}`);
+        }
+        const obj = value as Record<string, unknown>;
+        // Default sort compares UTF-16 code units, which is exactly what RFC 8785 requires.
+        const keys = Object.keys(obj).sort();
+        out = '{';
+        let first = true;
+        for (const k of keys) {
+          const v = obj[k];
+          if (v === undefined) continue;
+          if (!first) out += ',';
+          first = false;
+          out += serializeString(k, path, true) + ':';
+          path.push(k);
+          out += ser(v, path, stack);
+          path.pop();
+        }
+        out += '}';
+      }
+      stack.delete(value);
+      return out;
+    }
+    case 'undefined':
+      fail(path, 'undefined value');
+    // eslint-disable-next-line no-fallthrough
+    default:
+      fail(path, `unsupported value of type ${typeof value}`);
+  }
+}
+
+/** An object has a member name V8 would list first (an array index): JSON.stringify would reorder it. */
+class IndexLikeKey extends Error {}
+const INDEX_LIKE = /^(?:0|[1-9][0-9]{0,9})$/;
+
+/**
+ * A deep copy of `value` with every object's members inserted in JCS order, after the same checks as
+ * `ser`. JSON.stringify of that copy is the canonical text: JCS serializes strings, integers, true,
+ * false and null exactly as JSON.stringify does (RFC 8785 §3.2.2), and objects are then emitted in
+ * insertion order — except for array-index-like names, which V8 always lists first (IndexLikeKey).
+ */
+function sorted(value: unknown, path: Path, stack: Set<object>): unknown {
+  switch (typeof value) {
+    case 'string':
+      if (LONE_SURROGATE.test(value)) fail(path, 'string with a lone surrogate (not valid UTF-8)');
+      return value;
+    case 'boolean':
+      return value;
+    case 'number':
+      if (!Number.isFinite(value)) fail(path, `non-finite number ${String(value)} (only integers are allowed)`);
+      if (!Number.isInteger(value)) fail(path, `fractional number ${String(value)} (only integers are allowed)`);
+      if (!Number.isSafeInteger(value)) fail(path, `integer ${String(value)} beyond ±(2^53−1)`);
+      return value;
+    case 'object': {
+      if (value === null) return null;
+      if (stack.has(value)) fail(path, 'circular reference');
+      const toJSON = (value as { toJSON?: unknown }).toJSON;
+      stack.add(value);
+      let out: unknown;
+      if (typeof toJSON === 'function') {
+        out = sorted(toJSON.call(value), path, stack);
+      } else if (Array.isArray(value)) {
+        const arr = new Array(value.length);
+        for (let i = 0; i < value.length; i++) {
+          const el = value[i];
+          path.push(i);
+          arr[i] = el === undefined ? null : sorted(el, path, stack);
+          path.pop();
+        }
+        out = arr;
+      } else {
+        if (!isPlainObject(value)) {
+          const name = (value as object).constructor?.name ?? 'object';
+          fail(path, `unsupported object type ${name}`);
+        }
+        const obj = value as Record<string, unknown>;
+        const keys = Object.keys(obj).sort();
+        const copy: Record<string, unknown> = {};
+        for (const k of keys) {
+          const v = obj[k];
+          if (v === undefined) continue;
+          if (INDEX_LIKE.test(k)) throw new IndexLikeKey();
+          if (LONE_SURROGATE.test(k)) fail(path, 'string with a lone surrogate (not valid UTF-8)', true);
+          path.push(k);
+          copy[k] = sorted(v, path, stack);
+          path.pop();
+        }
+        out = copy;
+      }
+      stack.delete(value);
+      return out;
+    }
+    case 'undefined':
+      fail(path, 'undefined value');
+    // eslint-disable-next-line no-fallthrough
+    default:
+      fail(path, `unsupported value of type ${typeof value}`);
+  }
+}
+
+/** RFC 8785 canonical JSON text of `value` (see module comment for the accepted domain). */
+export function canonicalJson(value: unknown): string {
+  // Fast path: a key-ordered copy through the native JSON.stringify (a 20 MB ledger body in a fraction
+  // of the time and garbage); objects with array-index-like member names take the general serializer.
+  try {
+    return JSON.stringify(sorted(value, [], new Set()));
+  } catch (err) {
+    if (!(err instanceof IndexLikeKey)) throw err;
+  }
+  return ser(value, [], new Set());
+}
