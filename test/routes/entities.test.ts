@@ -98,6 +98,11 @@ t.test('every kind of bad row is refused with its row and column, and nothing ch
     { row: 4, column: undefined },
   ]);
   t.same(await refused(t, app, `${HEADER}\n${update}\n${uscc(9)},,enterprise,500112,I65\n`), [{ row: 3, column: 'name' }]);
+  // Row problems and cross-row problems are reported together.
+  t.same(await refused(t, app, `${HEADER}\n${update}\n${uscc(9)},甲,enterprise,5001,I65\n${uscc(10)},乙,enterprise,500112,I65\n${uscc(10)},丙,enterprise,500112,I65\n`), [
+    { row: 3, column: 'region' },
+    { row: 5, column: 'id' },
+  ]);
   t.same(await refused(t, app, `${HEADER}\n${update}\n${uscc(9)},甲,enterprise,50011,I65\n${uscc(10)},乙,enterprise,990000,I65\n`), [
     { row: 3, column: 'region' },
     { row: 4, column: 'region' },

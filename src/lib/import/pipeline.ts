@@ -47,7 +47,7 @@ export interface ImportKind<C = undefined> {
    * anything at all after calling `report` (the row is then dropped).
    */
   validate(fields: (string | undefined)[], ctx: C, report: Report): CopyValue[];
-  /** Set-based checks, run when every row passed `validate`. */
+  /** Set-based checks over the rows that passed `validate` (all problems of a file are reported together). */
   checks(presence: Presence): SqlCheck[];
   /** One statement merging the staging table into the real tables, returning one row `{imported, updated}`. */
   merge(presence: Presence): string;
@@ -167,7 +167,7 @@ export async function runImport<C>(
         const bit = absentBit(kind, column);
         return (anyAbsent & bit) === 0 ? 'all' : (allAbsent & bit) !== 0 ? 'none' : 'some';
       };
-      if (problems.count === 0 && staged > 0) {
+      if (!problems.full && staged > 0) {
         // Statistics let the planner pick hash joins for large files instead of guessing.
         await tx.query(`ANALYZE ${table}`);
         for (const check of kind.checks(presence)) {

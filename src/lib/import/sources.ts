@@ -1,6 +1,6 @@
 /**
  * Rows of an import file — CSV with a header line, or NDJSON (one JSON object per line) — as arrays of
- * field values aligned with the import's columns. Nothing is buffered beyond one record.
+ * field values aligned with the import's columns, in batches. Nothing is held beyond one chunk of the body.
  *
  * Row numbers are LINE NUMBERS in the file, 1-based, where the row starts: in CSV the header is line 1,
  * so the first data row is row 2 (as a spreadsheet shows it); in NDJSON the first object is row 1.

@@ -1,5 +1,5 @@
 /**
- * Strict, streaming UTF-8 decoding of an import body. A file in another encoding (GBK from Excel is the
+ * Strict, streaming UTF-8 validation of an import body. A file in another encoding (GBK from Excel is the
  * usual one) must be refused, not turned into mojibake, and the refusal names the line of the first bad
  * byte so the user can find it.
  */

@@ -20,6 +20,7 @@ import {
   PreviewSchema,
   VoidBody,
   VoidResponse,
+  drawRecordJson,
 } from './schemas.ts';
 
 const IdempotencyHeaders = Type.Object({
@@ -207,7 +208,8 @@ export default async function planRoutes(fastify: FastifyInstance) {
     },
     async (request, reply) => {
       const { statusCode, record } = await service.draw(request.params.id, request.body.publicEntropy, actor(request), idempotencyKeyOf(request));
-      return reply.code(statusCode).send(record);
+      // pre-serialized (drawRecordJson): a big draw's record is megabytes
+      return reply.code(statusCode).type('application/json; charset=utf-8').send(drawRecordJson(record) as never);
     },
   );
 
@@ -241,7 +243,15 @@ export default async function planRoutes(fastify: FastifyInstance) {
         response: { 200: FullRecord, ...errorResponses(401, 403, 404) },
       },
     },
-    async (request) => service.fullRecord(request.params.id),
+    async (request, reply) => {
+      const full = await service.fullRecord(request.params.id);
+      const draw = full.draw === null ? 'null' : drawRecordJson(full.draw);
+      // assembled by hand so the (possibly huge) draw record skips the schema serializer
+      const head = JSON.stringify({ planId: full.planId, status: full.status, commit: full.commit });
+      return reply
+        .type('application/json; charset=utf-8')
+        .send(`${head.slice(0, -1)},"draw":${draw},"void":${JSON.stringify(full.void)}}` as never);
+    },
   );
 
   app.get(

@@ -10,7 +10,7 @@ import { execRows } from '../../db/client.ts';
 import type { CommitRecord, DrawRecord } from '../../core/replay.ts';
 import { errorResponses } from '../../lib/schemas.ts';
 import { createLedgerRepository } from '../ledger/repository.ts';
-import { PlanParams, PublicPlan } from './schemas.ts';
+import { PlanParams, PublicPlan, drawRecordJson } from './schemas.ts';
 
 const PUBLIC_STATUSES = sql`('committed', 'drawn', 'voided')`;
 const iso = (col: string) => sql.raw(`to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
@@ -71,26 +71,34 @@ export default async function publicPlanRoutes(fastify: FastifyInstance) {
         );
         entityNames = Object.fromEntries(names.map((n) => [n.id, n.name]));
       }
-      return {
-        id: p.id,
-        title: p.title,
-        status: p.status,
+      const body = {
+        id: p.id as string,
+        title: p.title as string,
+        status: p.status as string,
         items: (p.items as string[]).map((code) => ({
           code,
           name: itemByCode.get(code)?.name ?? code,
           departmentCode: itemByCode.get(code)?.department_code ?? '',
         })),
         departments: (p.departments as string[]).map((code) => ({ code, name: deptName.get(code) ?? code })),
-        gradeScheme: { code: p.scheme_code, name: p.scheme_name, public: Boolean(p.scheme_public) },
-        window: p.window_from && p.window_to ? { from: p.window_from, to: p.window_to } : null,
+        gradeScheme: { code: p.scheme_code as string, name: p.scheme_name as string, public: Boolean(p.scheme_public) },
+        window: p.window_from && p.window_to ? { from: p.window_from as string, to: p.window_to as string } : null,
         commit: parseJson<CommitRecord>(p.commit_record),
-        draw,
+        draw: null,
         entityNames,
-        void: p.void_reason !== null && p.void_reason !== undefined && p.revealed_seed
-          ? { reason: p.void_reason, serverSeed: p.revealed_seed, voidedAt: p.voided_at }
-          : null,
+        void:
+          p.void_reason !== null && p.void_reason !== undefined && p.revealed_seed
+            ? { reason: p.void_reason as string, serverSeed: p.revealed_seed as string, voidedAt: p.voided_at as string }
+            : null,
         ledger: await ledger.ofPlan(id),
       };
+      // Every member is built above from known fields; the draw record (megabytes for a big plan) is
+      // spliced in pre-serialized instead of going through the schema serializer.
+      const json = JSON.stringify(body);
+      const at = json.indexOf(',"draw":null,');
+      return reply
+        .type('application/json; charset=utf-8')
+        .send((draw === null ? json : `${json.slice(0, at)},"draw":${drawRecordJson(draw)},${json.slice(at + ',"draw":null,'.length)}`) as never);
     },
   );
 }

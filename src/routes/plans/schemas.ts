@@ -43,7 +43,13 @@ const planFields = {
   inspectorsPerTask: InspectorsPerTask,
   filters: Type.Optional(Filters),
   cooldownDays: Type.Optional(
-    Type.Integer({ minimum: 0, maximum: 3650, description: 'leave out entities drawn for one of these items within this many days' }),
+    Type.Integer({
+      minimum: 0,
+      maximum: 3650,
+      description:
+        'leave out entities drawn for one of these items within this many days before the commit; counted from the draw ' +
+        'time of drawn plans (fixed and public in the ledger), not from inspection dates entered later',
+    }),
   ),
   entropySource: Type.String({
     minLength: 1,
@@ -270,3 +276,35 @@ export const PublicPlan = Type.Object({
     { description: "the plan's ledger entries" },
   ),
 });
+
+/**
+ * A draw record as JSON text in §5 member order, with exactly the §5 members (nothing else gets out).
+ * For big draws this is several times faster than the schema serializer (a 70k-task record is ~20 MB),
+ * and the same record always gives the same bytes (an idempotent retry's body is identical).
+ */
+export function drawRecordJson(r: {
+  protocol: string;
+  planId: string;
+  serverSeed: string;
+  publicEntropy: string;
+  seed: string;
+  strata: { grade: string; population: number; ratioBp: number; drawn: number }[];
+  tasks: { seq: number; entityId: string; grade?: string; inspectors: { departmentCode: string; inspectorId: string }[] }[];
+  drawnAt: string;
+}): string {
+  return JSON.stringify({
+    protocol: r.protocol,
+    planId: r.planId,
+    serverSeed: r.serverSeed,
+    publicEntropy: r.publicEntropy,
+    seed: r.seed,
+    strata: r.strata.map((s) => ({ grade: s.grade, population: s.population, ratioBp: s.ratioBp, drawn: s.drawn })),
+    tasks: r.tasks.map((t) => {
+      const inspectors = t.inspectors.map((m) => ({ departmentCode: m.departmentCode, inspectorId: m.inspectorId }));
+      return t.grade === undefined
+        ? { seq: t.seq, entityId: t.entityId, inspectors }
+        : { seq: t.seq, entityId: t.entityId, grade: t.grade, inspectors };
+    }),
+    drawnAt: r.drawnAt,
+  });
+}

@@ -242,14 +242,10 @@ export async function buildSnapshots(
   let badIds = 0;
   let badGrades = 0;
 
-  console.log('s:before-cursor', (performance.now()/1000).toFixed(3));
   const cursor = `plan_pool_${randomBytes(6).toString('hex')}`;
   await tx.execute(sql`DECLARE ${sql.raw(cursor)} NO SCROLL CURSOR FOR ${poolQuery(ctx, now)}`);
-  let waitMs = 0, workMs = 0;
   for (;;) {
-    const t0 = performance.now();
     const rows = await execRows<{ id: string; grade: string }>(tx, sql.raw(`FETCH ${POOL_BATCH} FROM ${cursor}`));
-    const t1 = performance.now(); waitMs += t1 - t0;
     if (rows.length === 0) break;
     let text = '';
     for (let i = 0; i < rows.length; i++) {
@@ -281,11 +277,8 @@ export async function buildSnapshots(
     const chunk = Buffer.from(text, 'latin1');
     hasher.update(chunk);
     chunks.push(chunk);
-    workMs += performance.now() - t1;
   }
-  console.log('wait', waitMs.toFixed(0), 'work', workMs.toFixed(0));
   await tx.execute(sql.raw(`CLOSE ${cursor}`));
-  console.log('s:streamed', (performance.now()/1000).toFixed(3));
   const entitySnapshot = Buffer.concat(chunks).toString('latin1');
 
   const recusals: RecusalRow[] = [];
