@@ -8,8 +8,6 @@ export interface Config {
   logLevel: string;
   /** Working days within which a result must be public (谁检查、谁录入、谁公开). */
   disclosureWorkingDays: number;
-  /** Public base URL, used in links printed by scripts. */
-  publicBaseUrl: string | null;
 }
 
 export class ConfigError extends Error {
@@ -44,10 +42,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
   }
   const host = env.HOST?.trim() || '127.0.0.1';
-  const publicBaseUrl = env.SUICHA_PUBLIC_URL?.trim() || null;
-  if (publicBaseUrl && !/^https?:\/\//.test(publicBaseUrl)) {
-    throw new ConfigError('SUICHA_PUBLIC_URL', 'must start with http:// or https://');
-  }
   return {
     databaseUrl,
     dataDir: env.SUICHA_DATA_DIR?.trim() || './data',
@@ -56,6 +50,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminToken,
     logLevel,
     disclosureWorkingDays: int(env, 'SUICHA_DISCLOSURE_WORKING_DAYS', 20, 1, 365),
-    publicBaseUrl,
   };
 }
