@@ -1,5 +1,5 @@
 /**
- * Protocol "draw-v1" (docs: /work/shared/spec/draw-protocol-v1.md) — the pure core.
+ * Protocol "draw-v1" (the public contract: shared/spec/draw-protocol-v1.md) — the pure core.
  *
  * No I/O and no node: imports: this module also runs bundled in the browser verifier.
  * Everything here is deterministic; the only randomness is seedrandom 3.0.5 (ARC4) keyed with
