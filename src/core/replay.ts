@@ -3,10 +3,7 @@
  */
 import {
   PROTOCOL,
-  type EntityRow,
-  type InspectorRow,
   type InspectorRef,
-  type RecusalRow,
   type RunDrawResult,
   type SnapshotDigests,
   type SnapshotFiles,
@@ -24,6 +21,7 @@ import {
   publicEntropyError,
   type Infeasibility,
   type Protocol,
+  type PrepareSnapshotsInput,
 } from './draw.ts';
 import { sha256Hex } from './sha256.ts';
 
@@ -142,16 +140,9 @@ export function buildCommitRecord(p: CommitRecordInput): CommitRecord {
   };
 }
 
-export interface PrepareCommitInput {
+export interface PrepareCommitInput extends PrepareSnapshotsInput {
   planId: string;
   serverSeed: string;
-  entities: readonly EntityRow[];
-  inspectors: readonly InspectorRow[];
-  /** All known recusal pairs; pairs outside the two snapshots are dropped (§1.3). */
-  recusals: readonly RecusalRow[];
-  gradeOrder: readonly string[];
-  ratiosBp: Record<string, number>;
-  inspectorsPerTask: Record<string, number>;
   entropySource: string;
   committedAt: string;
 }
