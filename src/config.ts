@@ -8,6 +8,11 @@ export interface Config {
   logLevel: string;
   /** Working days within which a result must be public (谁检查、谁录入、谁公开). */
   disclosureWorkingDays: number;
+  /**
+   * The portal's ledger page re-hashes entries it has not checked yet on every view, and the whole chain
+   * at least this often (a draw's body can be megabytes: a full walk per view would let anyone load the server).
+   */
+  ledgerFullCheckSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -50,5 +55,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminToken,
     logLevel,
     disclosureWorkingDays: int(env, 'SUICHA_DISCLOSURE_WORKING_DAYS', 20, 1, 365),
+    ledgerFullCheckSeconds: int(env, 'SUICHA_LEDGER_FULL_CHECK_SECONDS', 600, 0, 86_400),
   };
 }

@@ -95,8 +95,17 @@ export function modeShowable(gradesPublic: boolean, grades: ReadonlyArray<{ mode
 
 const asJson = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
 
-export function createPortalData(database: Database) {
+/** Per database: the last verified ledger entry and when the whole chain was last walked. */
+const verifiedPrefix = new WeakMap<Database, { seq: number; hash: string; fullAt: number }>();
+
+export function createPortalData(database: Database, fullCheckSeconds = 600) {
   const db = database.db;
+  /** The verified prefix still ends in the entry we hashed (a rewritten anchor forces a full walk). */
+  async function stillHashed(memo: { seq: number; hash: string }): Promise<boolean> {
+    if (memo.seq === 0) return true;
+    const [row] = await execRows<{ hash: string }>(db, sql`SELECT hash FROM ledger WHERE seq = ${memo.seq}`);
+    return row?.hash === memo.hash;
+  }
 
   return {
     /** Choices for the plan filters: departments and items that occur in public plans, and the years. */
@@ -306,16 +315,25 @@ export function createPortalData(database: Database) {
     },
 
     /**
-     * Walks the whole chain with core verifyLedger, streamed in batches so memory stays bounded however
-     * long the ledger grows. Recomputed on every call: nothing is cached that could hide a tampered row.
+     * Checks the chain with core verifyLedger, streamed in batches so memory stays bounded. The ledger is
+     * append-only, so a view re-hashes only the entries after the last verified one (whose stored hash
+     * must still be the one verified), and the whole chain is walked again at least every
+     * `fullCheckSeconds` (0 = on every view). Each service instance keeps its own verified prefix: it is
+     * derived from the database, so instances can differ only in how recently they walked it.
      */
-    async verifyChain(): Promise<LedgerVerification & { entries: number; ms: number }> {
+    async verifyChain(): Promise<LedgerVerification & { entries: number; ms: number; checkedFrom: number; fullCheckAt: string }> {
       const started = performance.now();
-      let prev: { seq: number; hash: string } | null = null;
-      let entries = 0;
+      const now = Date.now();
+      let memo = verifiedPrefix.get(database) ?? null;
+      if (memo && (now - memo.fullAt >= fullCheckSeconds * 1000 || !(await stillHashed(memo)))) memo = null;
+      const fullAt = memo ? memo.fullAt : now;
+      let prev: { seq: number; hash: string } | null = memo ? { seq: memo.seq, hash: memo.hash } : null;
+      let entries = memo?.seq ?? 0;
+      const checkedFrom = entries + 1;
+      const done = (v: LedgerVerification) => ({ ...v, entries, ms: performance.now() - started, checkedFrom, fullCheckAt: new Date(fullAt).toISOString() });
       for await (const batch of database.streamQuery<Record<string, any>>(
-        'SELECT seq, kind, plan_id, at, body, prev_hash, hash FROM ledger ORDER BY seq',
-        [],
+        'SELECT seq, kind, plan_id, at, body, prev_hash, hash FROM ledger WHERE seq > $1 ORDER BY seq',
+        [prev?.seq ?? 0],
         1000,
       )) {
         const chunk: LedgerEntry[] = batch.map((r) => ({
@@ -329,11 +347,17 @@ export function createPortalData(database: Database) {
           hash: r.hash,
         }));
         const v = verifyLedger(chunk, prev ? { startPrevHash: prev.hash, startSeq: prev.seq + 1 } : {});
-        if (!v.ok) return { ...v, entries: entries + chunk.length, ms: performance.now() - started };
+        if (!v.ok) {
+          verifiedPrefix.delete(database);
+          entries += chunk.length;
+          return done(v);
+        }
         entries += chunk.length;
         prev = { seq: v.seq, hash: v.hash };
       }
-      return { ok: true, seq: prev?.seq ?? 0, hash: prev?.hash ?? '0'.repeat(64), entries, ms: performance.now() - started };
+      const head = { seq: prev?.seq ?? 0, hash: prev?.hash ?? '0'.repeat(64) };
+      verifiedPrefix.set(database, { ...head, fullAt });
+      return done({ ok: true, ...head });
     },
   };
 }

@@ -68,7 +68,7 @@ function sendAsset(request: FastifyRequest, reply: FastifyReply, a: Asset) {
 }
 
 export default async function portalRoutes(app: FastifyInstance) {
-  const data = createPortalData(app.database);
+  const data = createPortalData(app.database, app.config.ledgerFullCheckSeconds);
   // Lists, entity search and entity pages show exactly what the public JSON API serves.
   const publicRepo = createPublicRepository(app.database.db);
   const hide = { schema: { hide: true } };

@@ -7,7 +7,7 @@ import type { LedgerVerification } from '../../../core/ledger.ts';
 export interface LedgerView {
   planId: string | null;
   head: { seq: number; hash: string; at: string } | null;
-  check: LedgerVerification & { entries: number; ms: number };
+  check: LedgerVerification & { entries: number; ms: number; checkedFrom: number; fullCheckAt: string };
   rows: Array<{ seq: number; kind: string; planId: string | null; at: string; prevHash: string; hash: string }>;
   total: number;
   page: number;
@@ -18,7 +18,11 @@ export function ledgerPage(v: LedgerView): string {
   const c = v.check;
   const verdict = c.ok
     ? html`<div class="verdict ok" id="chain-check" data-state="ok"><span class="big">链完整</span>
-<div class="detail">服务器刚刚按 draw-v1 协议第 6 节逐条重算了全部 ${num(c.entries)} 条记录的哈希（SHA-256 of JCS），每条的前一哈希都与上一条一致（用时 ${Math.max(1, Math.round(c.ms))} 毫秒）。</div></div>`
+<div class="detail">${
+        c.checkedFrom <= 1
+          ? html`服务器刚刚按 draw-v1 协议第 6 节逐条重算了全部 ${num(c.entries)} 条记录的哈希（SHA-256 of JCS），每条的前一哈希都与上一条一致（用时 ${Math.max(1, Math.round(c.ms))} 毫秒）。`
+          : html`全部 ${num(c.entries)} 条记录的哈希链完整：服务器于 ${time(c.fullCheckAt)} 按 draw-v1 协议第 6 节逐条重算了整条链，此后新增的记录（第 ${c.checkedFrom} 条起）在本次访问时重算（用时 ${Math.max(1, Math.round(c.ms))} 毫秒）。整条链定期重新完整校验；任何人都可用 <code>npm run ledger:verify</code> 自行校验。`
+      }</div></div>`
     : html`<div class="verdict bad" id="chain-check" data-state="bad"><span class="big">链已损坏：第 ${c.seq} 条记录</span>
 <div class="detail">${c.reason}</div></div>`;
   const rows = v.rows.map(
