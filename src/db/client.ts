@@ -3,6 +3,8 @@
  * Everything above this file uses drizzle (`db`) or the raw helpers here, never a driver directly.
  */
 import { mkdirSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
@@ -125,8 +127,6 @@ export async function openPostgres(url: string, options: { max?: number } = {}):
           },
           async copyFrom(table, columns, lines) {
             const writable = await tx.unsafe(copyStatement(table, columns, 'STDIN')).writable();
-            const { pipeline } = await import('node:stream/promises');
-            const { Readable } = await import('node:stream');
             await pipeline(Readable.from(lines), writable);
           },
         }),

@@ -21,8 +21,6 @@ export const ErrorResponse = Type.Object(
 export const errorResponses = (...codes: number[]) =>
   Object.fromEntries(codes.map((c) => [c, Type.Ref('ErrorResponse')]));
 
-export const MANAGEMENT_ERRORS = [400, 401, 403] as const;
-
 export const Paging = Type.Object({
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
   offset: Type.Integer({ minimum: 0, default: 0 }),
