@@ -17,12 +17,13 @@ interface Teardown {
   teardown(fn: () => unknown): void;
 }
 
-/** A fresh, migrated database and (for PostgreSQL) its URL, removed when the test ends. */
-export async function openTestDatabase(t: Teardown): Promise<{ database: Database; url: string | null }> {
+/** A fresh, migrated (unless `migrate: false`) database and (for PostgreSQL) its URL, removed when the test ends. */
+export async function openTestDatabase(t: Teardown, options: { migrate?: boolean } = {}): Promise<{ database: Database; url: string | null }> {
   const adminUrl = process.env.DATABASE_URL;
+  const migrate = options.migrate ?? true;
   if (!adminUrl) {
     const database = await openPglite(null);
-    await runMigrations(database);
+    if (migrate) await runMigrations(database);
     t.teardown(() => database.close());
     return { database, url: null };
   }
@@ -32,7 +33,7 @@ export async function openTestDatabase(t: Teardown): Promise<{ database: Databas
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   const database = await openPostgres(url.toString());
-  await runMigrations(database);
+  if (migrate) await runMigrations(database);
   t.teardown(async () => {
     await database.close();
     await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

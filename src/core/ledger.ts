@@ -46,6 +46,20 @@ export function ledgerEntryPreimage(entry: UnhashedLedgerEntry | LedgerEntry): s
 }
 
 /**
+ * The same text as ledgerEntryPreimage, for an entry whose body is given as its canonical text
+ * (canonicalJson(body)): the envelope is canonicalized with a null body and the text spliced in. JCS
+ * sorts "at" before "body", and "at" is a string, so the body member follows it directly. Lets a big
+ * body be serialized before the entry's seq and prevHash are known.
+ */
+export function ledgerEntryPreimageWithBodyText(entry: Omit<UnhashedLedgerEntry, 'body'>, bodyJson: string): string {
+  if (typeof entry.at !== 'string') throw new Error('ledger entry "at" must be a string');
+  const envelope = canonicalJson({ ...entry, body: null });
+  const head = `{"at":${JSON.stringify(entry.at)},"body":`;
+  if (!envelope.startsWith(`${head}null,`)) throw new Error('unexpected canonical ledger entry');
+  return head + bodyJson + envelope.slice(head.length + 'null'.length);
+}
+
+/**
  * Builds the next entry of a chain. `prev` is the last entry (or null for the first entry of a
  * ledger: seq 1, prevHash = GENESIS_HASH).
  */

@@ -211,11 +211,12 @@ export function buildDrawRecord(p: DrawRecordInput): DrawRecord {
     }
     return { grade: s.grade, population: s.population, ratioBp: s.ratioBp, drawn: s.drawn };
   });
+  // Members in JCS order, so the ledger's canonical serialization needs no reordered copies (jcs.ts).
   const tasks = result.tasks.map((t) => {
     const inspectors = t.inspectors.map((x) => ({ departmentCode: x.departmentCode, inspectorId: x.inspectorId }));
     return p.includeGrades
-      ? { seq: t.seq, entityId: t.entityId, grade: t.grade, inspectors }
-      : { seq: t.seq, entityId: t.entityId, inspectors };
+      ? { entityId: t.entityId, grade: t.grade, inspectors, seq: t.seq }
+      : { entityId: t.entityId, inspectors, seq: t.seq };
   });
   return {
     protocol: PROTOCOL,
@@ -231,7 +232,7 @@ export function buildDrawRecord(p: DrawRecordInput): DrawRecord {
 
 /** The public part of a full draw record: task grades removed (for a non-public grade scheme). */
 export function withoutGrades(draw: DrawRecord): DrawRecord {
-  return { ...draw, tasks: draw.tasks.map((t) => ({ seq: t.seq, entityId: t.entityId, inspectors: t.inspectors })) };
+  return { ...draw, tasks: draw.tasks.map((t) => ({ entityId: t.entityId, inspectors: t.inspectors, seq: t.seq })) };
 }
 
 /** Body of a `plan.voided` ledger entry: planId, reason and the revealed server seed. */

@@ -6,8 +6,8 @@ import type { Database } from './client.ts';
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../migrations', import.meta.url));
 
 /** Apply every pending migration; safe to run at each start (drizzle records what ran). */
-export async function runMigrations(database: Database): Promise<void> {
-  const config = { migrationsFolder: MIGRATIONS_FOLDER };
+export async function runMigrations(database: Database, migrationsFolder = MIGRATIONS_FOLDER): Promise<void> {
+  const config = { migrationsFolder };
   if (database.kind === 'pglite') await migratePglite(database.db as never, config);
   else await migratePostgres(database.db as never, config);
 }

@@ -16,6 +16,7 @@ import {
   jsonb,
   pgSequence,
   pgTable,
+  pgView,
   primaryKey,
   text,
   timestamp,
@@ -212,9 +213,15 @@ export const planDraws = pgTable('plan_draws', {
   planId: text('plan_id').primaryKey().references(() => plans.id),
   publicEntropy: text('public_entropy').notNull(),
   seed: text('seed').notNull(),
-  /** The public draw record (spec §5) as published: task grades only when the scheme was public at draw time. */
-  record: json('record').notNull(),
-  /** Whether `record` carries task grades (the scheme was public when the plan was drawn). */
+  /**
+   * The `plan.drawn` ledger entry. The public draw record (spec §5) is its body plus drawnAt (its
+   * `at`), stored once: task grades only when the scheme was public at draw time.
+   */
+  ledgerSeq: bigint('ledger_seq', { mode: 'number' })
+    .notNull()
+    .unique()
+    .references(() => ledger.seq),
+  /** Whether the record carries task grades (the scheme was public when the plan was drawn). */
   gradesPublic: boolean('grades_public').notNull().default(false),
   idempotencyKey: text('idempotency_key'),
   drawnBy: text('drawn_by'),
@@ -232,9 +239,12 @@ export const planVoids = pgTable('plan_voids', {
 /**
  * A drawn task: one entity of one plan (one task per entity, one team per department). Written only by
  * the draw, tens of thousands at a time, in the transaction that locks the plan and from ids frozen in
- * its snapshot. No foreign keys on plan_id and entity_id: their per-row checks lock and dirty the
- * referenced rows and cost more than the whole rest of a million-entity draw; the draw checks the
- * entity ids set-wise instead, and plans and entities are never deleted.
+ * its snapshot. The team is two parallel arrays in protocol order (spec §4: the departments' teams
+ * concatenated in department order): one row per task instead of one per member, because the rows
+ * and their index entries are most of what a million-entity draw writes. A GIN index answers "tasks of
+ * inspector X". No foreign keys on plan_id, entity_id or the members: their per-row checks lock and
+ * dirty the referenced rows and cost more than the whole rest of such a draw; the draw checks the ids
+ * set-wise instead, and plans, entities and inspectors are never deleted.
  */
 export const tasks = pgTable(
   'tasks',
@@ -247,32 +257,29 @@ export const tasks = pgTable(
     /** From the grade's scheme: 'onsite' (现场检查) or 'written' (书面检查). */
     mode: text('mode').notNull(),
     status: text('status').notNull().default('assigned'),
+    /** The department of each team member, parallel to team_inspectors. */
+    teamDepartments: text('team_departments').array().notNull(),
+    /** The team's inspector ids in protocol order (position 0, 1, … across departments). */
+    teamInspectors: text('team_inspectors').array().notNull(),
     createdAt: created(),
   },
-  (t) => [uniqueIndex('tasks_plan_seq_idx').on(t.planId, t.seq), index('tasks_entity_idx').on(t.entityId)],
+  (t) => [
+    uniqueIndex('tasks_plan_seq_idx').on(t.planId, t.seq),
+    index('tasks_entity_idx').on(t.entityId),
+    index('tasks_team_inspectors_idx').using('gin', t.teamInspectors),
+  ],
 );
 
 /**
- * A task's team: one row per member, in protocol order (position 0, 1, … across departments).
- * Written only by the draw, in bulk, from the inspector snapshot and the tasks it inserts in the same
- * transaction; no foreign keys, because their per-row checks cost more than the rest of a
- * million-entity draw (~20 µs a row). The draw checks the inspector ids set-wise instead, and
- * inspectors and tasks are never deleted.
+ * A task's team one row per member (position 0, 1, …): a view over the arrays on `tasks`, created in
+ * the migration, for queries that read members with their names.
  */
-export const taskInspectors = pgTable(
-  'task_inspectors',
-  {
-    taskId: bigint('task_id', { mode: 'number' }).notNull(),
-    position: integer('position').notNull(),
-    departmentCode: text('department_code').notNull(),
-    inspectorId: text('inspector_id').notNull(),
-  },
-  (t) => [
-    primaryKey({ columns: [t.taskId, t.position] }),
-    // "my tasks" for an inspector: an index-only scan gives the task ids
-    index('task_inspectors_inspector_idx').on(t.inspectorId, t.taskId),
-  ],
-);
+export const taskInspectors = pgView('task_inspectors', {
+  taskId: bigint('task_id', { mode: 'number' }).notNull(),
+  position: integer('position').notNull(),
+  departmentCode: text('department_code').notNull(),
+  inspectorId: text('inspector_id').notNull(),
+}).existing();
 
 /**
  * The append-only hash chain (spec §6). A trigger in the migration rejects UPDATE, DELETE and TRUNCATE;
@@ -287,8 +294,12 @@ export const ledger = pgTable(
     planId: text('plan_id'),
     /** ISO-8601 text exactly as hashed. */
     at: text('at').notNull(),
-    /** json (not jsonb): the body is kept as the exact text that was hashed (its JCS form, spec §6). */
-    body: json('body').notNull(),
+    /**
+     * The body's JCS text (spec §6), exactly as hashed: text, not json — the service wrote it from a
+     * canonical serialization, so the database does not parse megabytes of a draw body again. Stored
+     * lz4-compressed where the server has lz4 (PostgreSQL; PGlite uses the default).
+     */
+    body: text('body').notNull(),
     prevHash: text('prev_hash').notNull().unique(),
     hash: text('hash').notNull().unique(),
   },

@@ -82,6 +82,24 @@ t.test('JSON.stringify-like handling of undefined, toJSON; strict about everythi
   t.equal(canonicalJson([shared, shared]), '[{"x":1},{"x":1}]');
 });
 
+t.test('values already in canonical order are serialized as they are; only what is not gets copied', async (t) => {
+  // a sorted parent with a child that needs reordering, in an array after elements that do not
+  const input = { a: [{ x: 1, y: 2 }, { y: 2, x: 1 }, 3], b: { c: { e: 1, d: 2 } } };
+  const before = JSON.stringify(input);
+  t.equal(canonicalJson(input), '{"a":[{"x":1,"y":2},{"x":1,"y":2},3],"b":{"c":{"d":2,"e":1}}}');
+  t.equal(JSON.stringify(input), before, 'the input is not changed');
+  // a toJSON child under a sorted parent: its (unsorted) replacement is sorted, and not called twice
+  let calls = 0;
+  const withToJSON = { a: { toJSON: () => (calls++, { z: 1, y: [{ q: 1, p: 2 }] }) }, b: 1 };
+  t.equal(canonicalJson(withToJSON), '{"a":{"y":[{"p":2,"q":1}],"z":1},"b":1}');
+  t.equal(calls, 1);
+  // undefined members and elements need no copy: omitted and null, as JSON.stringify does
+  t.equal(canonicalJson({ a: 1, b: undefined, c: [undefined, { e: 1, d: undefined }] }), '{"a":1,"c":[null,{"e":1}]}');
+  t.equal(canonicalJson({ b: undefined, a: 1 }), '{"a":1}');
+  // errors are found in sorted values too, with their path
+  t.throws(() => canonicalJson({ a: 1, b: [{ c: 0.5 }] }), /fractional number 0.5 .*at \$\.b\[0\]\.c/);
+});
+
 // Integer-only JSON values (with awkward keys and strings).
 const jsonValue = fc.letrec((tie) => ({
   value: fc.oneof(

@@ -1,10 +1,14 @@
 import t from 'tap';
+import fc from 'fast-check';
+import assert from 'node:assert/strict';
+import { canonicalJson } from '../../src/core/jcs.ts';
 import {
   GENESIS_HASH,
   LEDGER_KINDS,
   buildLedgerEntry,
   ledgerEntryHash,
   ledgerEntryPreimage,
+  ledgerEntryPreimageWithBodyText,
   verifyLedger,
   type LedgerEntry,
 } from '../../src/core/ledger.ts';
@@ -117,4 +121,30 @@ t.test('verifyLedger on a slice of the chain', async (t) => {
   t.match(verifyLedger(c.slice(3), { startPrevHash: c[1].hash, startSeq: 4 }), { ok: false, seq: 4, reason: /prevHash/ });
   t.match(verifyLedger(c.slice(3), { startPrevHash: 'nope', startSeq: 4 }), { ok: false, reason: /startPrevHash/ });
   t.strictSame(verifyLedger([], { startPrevHash: c[7].hash, startSeq: 9 }), { ok: true, seq: 8, hash: c[7].hash });
+});
+
+t.test('an entry whose body comes as canonical text hashes exactly like the entry itself', async (t) => {
+  const spec = JSON.parse(SPEC_ENTRY_JSON) as LedgerEntry;
+  const { body, hash: _hash, ...envelope } = spec;
+  t.equal(ledgerEntryPreimageWithBodyText(envelope, canonicalJson(body)), ledgerEntryPreimage(spec), '§7 entry');
+  const anyBody = fc.letrec((tie) => ({
+    value: fc.oneof({ depthSize: 'small' }, fc.constant(null), fc.boolean(), fc.integer(), fc.string({ maxLength: 5 }), tie('array'), tie('object')),
+    array: fc.array(tie('value'), { maxLength: 3 }),
+    object: fc.dictionary(fc.string({ maxLength: 4 }), tie('value'), { maxKeys: 4, noNullPrototype: true }),
+  })).value;
+  fc.assert(
+    fc.property(
+      fc.constantFrom(...LEDGER_KINDS),
+      fc.string({ maxLength: 12 }),
+      fc.date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true }),
+      anyBody,
+      fc.nat(),
+      (kind, planId, at, b, seq) => {
+        const envelope = { seq: seq + 1, kind, planId, at: at.toISOString(), prevHash: GENESIS_HASH };
+        assert.equal(ledgerEntryPreimageWithBodyText(envelope, canonicalJson(b)), ledgerEntryPreimage({ ...envelope, body: b }));
+      },
+    ),
+    { numRuns: 500 },
+  );
+  t.throws(() => ledgerEntryPreimageWithBodyText({ ...envelope, at: 1 as never }, '{}'), /"at" must be a string/);
 });

@@ -108,8 +108,9 @@ t.test('§7 through the service: the three digests, the refusal, then a draw tha
   t.ok(tasks.every((x) => x.status === 'assigned'));
   const team = await execRows<{ seq: number; position: number; department_code: string; inspector_id: string }>(
     database.db,
-    sql`SELECT t.seq, ti.position, ti.department_code, ti.inspector_id FROM task_inspectors ti JOIN tasks t ON t.id = ti.task_id
-         WHERE t.plan_id = ${plan.id} ORDER BY t.seq, ti.position`,
+    sql`SELECT t.seq, m.position, m.department_code, m.inspector_id
+          FROM tasks t, unnest(t.team_departments, t.team_inspectors) WITH ORDINALITY AS m(department_code, inspector_id, position)
+         WHERE t.plan_id = ${plan.id} ORDER BY t.seq, m.position`,
   );
   t.same(
     team.map((m) => `${m.seq}:${m.department_code}:${m.inspector_id}`),
@@ -236,7 +237,7 @@ t.test('one draw per plan: a second draw, racing draws, idempotent retries', asy
   const winner = results.find((r) => r.statusCode === 201)!.json();
   t.equal(await count(database.db, 'plan_draws'), 1);
   t.equal(await count(database.db, `tasks WHERE plan_id = '${id}'`), winner.tasks.length);
-  t.equal(await count(database.db, 'task_inspectors'), winner.tasks.length * 4);
+  t.equal(await count(database.db, 'task_inspectors'), winner.tasks.length * 4, 'one team of 4 per task');
   t.equal(await count(database.db, "ledger WHERE kind = 'plan.drawn'"), 1);
   t.match(results.find((r) => r.statusCode === 409)!.json().message, /already drawn/);
   t.equal((await api('POST', `/api/v1/plans/${id}/draw`, { body: { publicEntropy: 'later' } })).statusCode, 409);

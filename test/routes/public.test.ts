@@ -94,8 +94,9 @@ t.test('public results: published versions only, with when and in which publicat
 
   res = await api('GET', `/public/v1/plans/${DRAWN_PLAN}/publications`, { token: null });
   t.match(res.json().items, [
-    { number: 1, corrects: null, taskCount: 2, ledgerSeq: 1 },
-    { number: 2, corrects: { id: first.id, number: 1 }, note: '整改完成，更正结果', taskCount: 1, ledgerSeq: 2 },
+    // ledger entry 1 is the fixture's plan.drawn
+    { number: 1, corrects: null, taskCount: 2, ledgerSeq: 2 },
+    { number: 2, corrects: { id: first.id, number: 1 }, note: '整改完成，更正结果', taskCount: 1, ledgerSeq: 3 },
   ]);
 
   t.equal((await api('GET', `/public/v1/plans/${COMMITTED_PLAN}/results`, { token: null })).json().total, 0);

@@ -41,7 +41,7 @@ t.test('publication writes a results.published ledger entry in the same transact
     res.json().details.map((d: { field: string; message: string }) => [d.field, d.message]),
     [2, 4, 5].map((seq) => ['tasks', `task seq ${seq} (entity ${ENTITIES[seq - 1].id}) has no result`]),
   );
-  t.equal((await ledger(database)).length, 0, 'a refused publication writes nothing');
+  t.equal((await ledger(database)).length, 1, 'a refused publication writes nothing (the one entry is the fixture’s draw)');
   t.equal((await publish({ scope: 'finished' }, await token('auditor'))).statusCode, 403);
   t.equal((await publish({ scope: 'finished' }, await token('inspector', 'SJ-001'))).statusCode, 403);
   t.equal((await publish({ scope: 'later' })).statusCode, 400);
@@ -49,11 +49,11 @@ t.test('publication writes a results.published ledger entry in the same transact
   res = await publish({ scope: 'finished', note: '第一批结果公示' });
   t.equal(res.statusCode, 201, res.body);
   const first = res.json();
-  t.match(first, { planId: DRAWN_PLAN, number: 1, scope: 'finished', corrects: null, note: '第一批结果公示', taskCount: 2, ledgerSeq: 1 });
+  t.match(first, { planId: DRAWN_PLAN, number: 1, scope: 'finished', corrects: null, note: '第一批结果公示', taskCount: 2, ledgerSeq: 2 });
 
   let entries = await ledger(database);
-  t.equal(entries.length, 1);
-  const [entry] = entries;
+  t.equal(entries.length, 2);
+  const entry = entries[1];
   t.equal(entry.kind, 'results.published');
   t.equal(entry.planId, DRAWN_PLAN);
   t.equal(entry.at, first.publishedAt, 'publishedAt is the ledger time');
@@ -69,7 +69,7 @@ t.test('publication writes a results.published ledger entry in the same transact
       { seq: 3, entityId: ENTITIES[2].id, resultCode: 'no-issue', inspectedOn: '2025-03-12' },
     ],
   });
-  t.same(verifyLedger(entries), { ok: true, seq: 1, hash: entry.hash });
+  t.same(verifyLedger(entries), { ok: true, seq: 2, hash: entry.hash });
   const stored = await execRows<{ n: number }>(
     database.db,
     sql`SELECT count(*)::int AS n FROM results WHERE publication_id = ${first.id} AND published_at IS NOT NULL`,
@@ -82,7 +82,7 @@ t.test('publication writes a results.published ledger entry in the same transact
   }
   res = await publish({ scope: 'all' });
   t.equal(res.statusCode, 201, res.body);
-  t.match(res.json(), { number: 2, taskCount: 3, ledgerSeq: 2 });
+  t.match(res.json(), { number: 2, taskCount: 3, ledgerSeq: 3 });
   const second = res.json();
   t.same(res.json().tasks.map((x: { seq: number }) => x.seq), [2, 4, 5]);
 
@@ -100,8 +100,8 @@ t.test('publication writes a results.published ledger entry in the same transact
   t.match(res.json(), { number: 3, corrects: { id: first.id, number: 1 }, taskCount: 1 });
 
   entries = await ledger(database);
-  t.equal(entries.length, 3);
-  t.same(entries[2].body, {
+  t.equal(entries.length, 4);
+  t.same(entries[3].body, {
     planId: DRAWN_PLAN,
     publicationId: res.json().id,
     number: 3,
@@ -110,13 +110,13 @@ t.test('publication writes a results.published ledger entry in the same transact
     note: '更正：该企业已迁出',
     tasks: [{ seq: 3, entityId: ENTITIES[2].id, resultCode: 'moved-out', inspectedOn: '2025-03-12' }],
   });
-  t.same(verifyLedger(entries), { ok: true, seq: 3, hash: entries[2].hash }, 'the chain still verifies');
+  t.same(verifyLedger(entries), { ok: true, seq: 4, hash: entries[3].hash }, 'the chain still verifies');
 
   const pubs = (await api('GET', `/api/v1/plans/${DRAWN_PLAN}/publications`, { token: planner })).json().items;
   t.same(pubs.map((p: { number: number; taskCount: number; ledgerSeq: number }) => [p.number, p.taskCount, p.ledgerSeq]), [
-    [1, 2, 1],
-    [2, 3, 2],
-    [3, 1, 3],
+    [1, 2, 2],
+    [2, 3, 3],
+    [3, 1, 4],
   ]);
   t.equal((await api('GET', '/api/v1/plans/NOPE/publications', { token: planner })).statusCode, 404);
 });
@@ -139,7 +139,7 @@ t.test('concurrent publications of one plan: one wins, the other finds nothing l
   );
   t.same(results.map((r) => r.statusCode).sort(), [201, 409, 409], onPostgres ? 'on PostgreSQL' : 'on PGlite');
   const entries = await ledger(database);
-  t.equal(entries.length, 1);
+  t.equal(entries.length, 2, 'the fixture’s draw and one publication');
   t.ok(verifyLedger(entries).ok);
 });
 

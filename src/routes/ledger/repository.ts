@@ -9,7 +9,7 @@ import { sql } from 'drizzle-orm';
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import { execRows, type Executor } from '../../db/client.ts';
 import { createHash } from 'node:crypto';
-import { GENESIS_HASH, isLedgerKind, ledgerEntryPreimage, type LedgerEntry, type LedgerKind, type UnhashedLedgerEntry } from '../../core/ledger.ts';
+import { GENESIS_HASH, isLedgerKind, ledgerEntryPreimage, ledgerEntryPreimageWithBodyText, type LedgerEntry, type LedgerKind, type UnhashedLedgerEntry } from '../../core/ledger.ts';
 
 /** Key of the advisory lock that serializes appends (any constant works; this one spells "ledger"). */
 const LEDGER_LOCK_KEY = 0x6c6564676572n;
@@ -22,6 +22,8 @@ export interface AppendInput {
   planId: string;
   /** Strings, integers, booleans, null, arrays and objects only (JCS, spec §6). */
   body: unknown;
+  /** canonicalJson(body), when the caller has already serialized it (a draw does, while its tasks are written). */
+  bodyJson?: string;
   /** ISO-8601 UTC with milliseconds; now when omitted. Stored as text exactly as hashed. */
   at?: string;
 }
@@ -32,6 +34,11 @@ export interface AppendInput {
  * with it become visible together, or not at all.
  */
 export async function appendLedgerEntry(tx: Executor, input: AppendInput): Promise<LedgerEntry> {
+  return (await appendLedgerEntryWithText(tx, input)).entry;
+}
+
+/** appendLedgerEntry, also giving the body's canonical JSON text as stored (a draw answers with it). */
+export async function appendLedgerEntryWithText(tx: Executor, input: AppendInput): Promise<{ entry: LedgerEntry; bodyJson: string }> {
   // Outside a transaction the xact lock would be released at once and two appends could fork the chain.
   if (!(tx instanceof PgTransaction)) throw new Error('appendLedgerEntry must run inside a transaction');
   checkInput(input);
@@ -48,14 +55,22 @@ export async function appendLedgerEntry(tx: Executor, input: AppendInput): Promi
   // The core's JCS text (it throws on values §6 does not allow, like fractions), hashed with node's
   // native SHA-256: a draw's body is megabytes. The body is stored as its part of that canonical text,
   // so what is served back is exactly what was hashed.
-  const preimage = ledgerEntryPreimage(unhashed);
+  let preimage: string;
+  let bodyJson: string;
+  if (input.bodyJson !== undefined) {
+    const { body: _body, ...envelope } = unhashed;
+    preimage = ledgerEntryPreimageWithBodyText(envelope, input.bodyJson);
+    bodyJson = input.bodyJson;
+  } else {
+    preimage = ledgerEntryPreimage(unhashed);
+    bodyJson = bodyText(preimage);
+  }
   const entry: LedgerEntry = { ...unhashed, hash: createHash('sha256').update(preimage, 'utf8').digest('hex') };
   await tx.execute(
     sql`INSERT INTO ledger (seq, kind, plan_id, at, body, prev_hash, hash)
-        VALUES (${entry.seq}, ${entry.kind}, ${entry.planId}, ${entry.at}, ${bodyText(preimage)}::json,
-                ${entry.prevHash}, ${entry.hash})`,
+        VALUES (${entry.seq}, ${entry.kind}, ${entry.planId}, ${entry.at}, ${bodyJson}, ${entry.prevHash}, ${entry.hash})`,
   );
-  return entry;
+  return { entry, bodyJson };
 }
 
 function checkInput(input: AppendInput): void {

@@ -207,9 +207,9 @@ export default async function planRoutes(fastify: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const { statusCode, record } = await service.draw(request.params.id, request.body.publicEntropy, actor(request), idempotencyKeyOf(request));
-      // pre-serialized (drawRecordJson): a big draw's record is megabytes
-      return reply.code(statusCode).type('application/json; charset=utf-8').send(drawRecordJson(record) as never);
+      const { statusCode, recordJson } = await service.draw(request.params.id, request.body.publicEntropy, actor(request), idempotencyKeyOf(request));
+      // pre-serialized from the ledger body's text (drawRecordText): a big draw's record is megabytes
+      return reply.code(statusCode).type('application/json; charset=utf-8').send(recordJson as never);
     },
   );
 

@@ -7,10 +7,11 @@ import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { execRows } from '../../db/client.ts';
-import type { CommitRecord, DrawRecord } from '../../core/replay.ts';
+import type { CommitRecord } from '../../core/replay.ts';
 import { errorResponses } from '../../lib/schemas.ts';
 import { createLedgerRepository } from '../ledger/repository.ts';
-import { PlanParams, PublicPlan, drawRecordJson } from './schemas.ts';
+import { PlanParams, PublicPlan } from './schemas.ts';
+import { drawRecordText } from './service.ts';
 
 const PUBLIC_STATUSES = sql`('committed', 'drawn', 'voided')`;
 const iso = (col: string) => sql.raw(`to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
@@ -41,13 +42,14 @@ export default async function publicPlanRoutes(fastify: FastifyInstance) {
         db,
         sql`SELECT p.id, p.title, p.status, p.items, p.departments, p.window_from::text AS window_from, p.window_to::text AS window_to,
                    g.code AS scheme_code, g.name AS scheme_name, g.public AS scheme_public,
-                   c.record AS commit_record, d.record AS draw_record,
+                   c.record AS commit_record, l.body AS draw_body, l.at AS drawn_at,
                    v.reason AS void_reason, ${iso('v.voided_at')} AS voided_at,
                    CASE WHEN p.status = 'voided' THEN c.server_seed END AS revealed_seed
               FROM plans p
               JOIN plan_commits c ON c.plan_id = p.id
               JOIN grade_schemes g ON g.code = p.grade_scheme
               LEFT JOIN plan_draws d ON d.plan_id = p.id
+              LEFT JOIN ledger l ON l.seq = d.ledger_seq
               LEFT JOIN plan_voids v ON v.plan_id = p.id
              WHERE p.id = ${id} AND p.status IN ${PUBLIC_STATUSES}`,
       );
@@ -62,7 +64,8 @@ export default async function publicPlanRoutes(fastify: FastifyInstance) {
         sql`SELECT code, name FROM departments WHERE code IN (SELECT json_array_elements_text(${JSON.stringify(p.departments)}::json))`,
       );
       const deptName = new Map(deptRows.map((r) => [r.code, r.name]));
-      const draw = p.draw_record === null || p.draw_record === undefined ? null : parseJson<DrawRecord>(p.draw_record);
+      // the record's text from the ledger body's, unparsed: megabytes for a big plan
+      const draw = p.draw_body === null || p.draw_body === undefined ? null : drawRecordText(p.draw_body, p.drawn_at);
       let entityNames: Record<string, string> | null = null;
       if (draw) {
         const names = await execRows<{ id: string; name: string }>(
@@ -92,13 +95,13 @@ export default async function publicPlanRoutes(fastify: FastifyInstance) {
             : null,
         ledger: await ledger.ofPlan(id),
       };
-      // Every member is built above from known fields; the draw record (megabytes for a big plan) is
-      // spliced in pre-serialized instead of going through the schema serializer.
+      // Every member is built above from known fields; the draw record is spliced in as text instead
+      // of going through the schema serializer.
       const json = JSON.stringify(body);
       const at = json.indexOf(',"draw":null,');
       return reply
         .type('application/json; charset=utf-8')
-        .send((draw === null ? json : `${json.slice(0, at)},"draw":${drawRecordJson(draw)},${json.slice(at + ',"draw":null,'.length)}`) as never);
+        .send((draw === null ? json : `${json.slice(0, at)},"draw":${draw},${json.slice(at + ',"draw":null,'.length)}`) as never);
     },
   );
 }

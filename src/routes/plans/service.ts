@@ -10,7 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { eq, sql } from 'drizzle-orm';
 import { execRows, type Database, type Executor, type Tx } from '../../db/client.ts';
-import { planCommits, planDraws, plans, planVoids } from '../../db/schema.ts';
+import { ledger, planCommits, planDraws, plans, planVoids } from '../../db/schema.ts';
 import {
   commitmentOf,
   computeSeed,
@@ -25,12 +25,12 @@ import {
   buildCommitRecord,
   buildDrawRecord,
   buildVoidRecord,
-  withoutGrades,
   type CommitRecord,
   type DrawRecord,
 } from '../../core/replay.ts';
 import { conflict, notFound, unprocessable } from '../../lib/errors.ts';
-import { appendLedgerEntry } from '../ledger/repository.ts';
+import { appendLedgerEntry, appendLedgerEntryWithText } from '../ledger/repository.ts';
+import { canonicalJson } from '../../core/jcs.ts';
 import { createPlanRepository, toInput, validatePlan, type PlanRow } from './repository.ts';
 import { buildSnapshots, inspectorLoad, loadPlanContext, type PlanContext, type PlanSpec } from './snapshot.ts';
 
@@ -57,6 +57,20 @@ export function commitLedgerBody(record: CommitRecord): Omit<CommitRecord, 'comm
 export function drawLedgerBody(record: DrawRecord): Omit<DrawRecord, 'drawnAt'> {
   const { drawnAt: _at, ...body } = record;
   return body;
+}
+
+/** The public draw record from its `plan.drawn` ledger entry: the body plus drawnAt (the entry's `at`). */
+export function drawRecordOf(body: unknown, at: string): DrawRecord {
+  return { ...parseJson<Omit<DrawRecord, 'drawnAt'>>(body), drawnAt: at };
+}
+
+/**
+ * The same record as JSON text, straight from the body's canonical text: a big draw's record is
+ * megabytes, and this is what a draw and its idempotent retry answer, byte for byte.
+ */
+export function drawRecordText(bodyJson: string, at: string): string {
+  if (!bodyJson.startsWith('{') || !bodyJson.endsWith('}') || bodyJson.length < 3) throw new Error('a draw body is a non-empty object');
+  return `${bodyJson.slice(0, -1)},"drawnAt":${JSON.stringify(at)}}`;
 }
 
 function specOf(row: PlanRow): PlanSpec {
@@ -190,7 +204,7 @@ export function createPlanService(database: Database) {
      * The draw (spec §2–4) with the operator's public entropy: reveals the server seed, creates the
      * tasks and teams and publishes the public draw record as `plan.drawn`. One draw per plan, ever.
      */
-    async draw(id: string, publicEntropy: string, actor: Actor, idempotencyKey: string | null): Promise<{ statusCode: 200 | 201; record: DrawRecord }> {
+    async draw(id: string, publicEntropy: string, actor: Actor, idempotencyKey: string | null): Promise<{ statusCode: 200 | 201; recordJson: string }> {
       const entropyError = publicEntropyError(publicEntropy);
       if (entropyError !== null) throw unprocessable(entropyError, [{ field: 'publicEntropy', message: entropyError }]);
       return db.transaction(async (tx) => {
@@ -203,7 +217,8 @@ export function createPlanService(database: Database) {
                 { field: 'publicEntropy', message: 'differs from the request that used this Idempotency-Key' },
               ]);
             }
-            return { statusCode: 200, record: parseJson<DrawRecord>(done.record) };
+            const [entry] = await tx.select({ at: ledger.at, body: ledger.body }).from(ledger).where(eq(ledger.seq, done.ledgerSeq));
+            return { statusCode: 200, recordJson: drawRecordText(entry.body, entry.at) };
           }
           throw conflict(`plan ${id} was already drawn at ${done?.drawnAt.toISOString()}: a plan is drawn once`);
         }
@@ -212,18 +227,35 @@ export function createPlanService(database: Database) {
         }
         const drawn = await computeDraw(tx, id, row.gradeScheme, publicEntropy);
         const { record, gradesPublic } = drawn;
-        await insertTasks(tx, id, drawn.tasks!, drawn.modeOf);
-        drawn.tasks = null; // the full task list is no longer needed: let it go before the ledger's JCS
+        const body = drawLedgerBody(record);
+        // The database writes the tasks while this process serializes the ledger body (megabytes of JCS).
+        const [, bodyJson] = await Promise.all([
+          insertTasks(tx, id, drawn.tasks!, drawn.modeOf),
+          new Promise<string>((resolve, reject) =>
+            setImmediate(() => {
+              try {
+                resolve(canonicalJson(body));
+              } catch (err) {
+                reject(err);
+              }
+            }),
+          ),
+        ]);
+        drawn.tasks = null;
         await tx.update(plans).set({ status: 'drawn', updatedAt: new Date(record.drawnAt) }).where(eq(plans.id, id));
-        const entry = await appendLedgerEntry(tx, { kind: 'plan.drawn', planId: id, at: record.drawnAt, body: drawLedgerBody(record) });
-        // The stored record is the ledger body plus drawnAt, copied inside the database: the same
-        // values without sending 20 MB twice. (Its member order is JCS's; responses follow the schema.)
-        await tx.execute(sql`
-          INSERT INTO plan_draws (plan_id, public_entropy, seed, record, grades_public, idempotency_key, drawn_by, drawn_at)
-          SELECT ${id}, ${publicEntropy}, ${record.seed}, (left(l.body::text, -1) || ',"drawnAt":' || to_json(l.at)::text || '}')::json,
-                 ${gradesPublic}, ${idempotencyKey}, ${actor.tokenId}, ${record.drawnAt}::timestamptz
-            FROM ledger l WHERE l.seq = ${entry.seq}`);
-        return { statusCode: 201, record };
+        const { entry } = await appendLedgerEntryWithText(tx, { kind: 'plan.drawn', planId: id, at: record.drawnAt, body, bodyJson });
+        // The record itself is not stored again: it is the entry's body plus drawnAt (drawRecordOf).
+        await tx.insert(planDraws).values({
+          planId: id,
+          publicEntropy,
+          seed: record.seed,
+          ledgerSeq: entry.seq,
+          gradesPublic,
+          idempotencyKey,
+          drawnBy: actor.tokenId,
+          drawnAt: new Date(record.drawnAt),
+        });
+        return { statusCode: 201, recordJson: drawRecordText(bodyJson, entry.at) };
       });
     },
 
@@ -264,24 +296,26 @@ export function createPlanService(database: Database) {
       const [p] = await execRows<{
         status: string;
         commit_record: unknown;
-        draw_record: unknown;
+        draw_body: unknown;
+        drawn_at: string | null;
         grades_public: boolean | null;
         void_reason: string | null;
         voided_at: Date | string | null;
         server_seed: string;
       }>(
         db,
-        sql`SELECT p.status, c.record AS commit_record, d.record AS draw_record, d.grades_public,
+        sql`SELECT p.status, c.record AS commit_record, l.body AS draw_body, l.at AS drawn_at, d.grades_public,
                    v.reason AS void_reason, v.voided_at, c.server_seed
               FROM plans p JOIN plan_commits c ON c.plan_id = p.id
               LEFT JOIN plan_draws d ON d.plan_id = p.id
+              LEFT JOIN ledger l ON l.seq = d.ledger_seq
               LEFT JOIN plan_voids v ON v.plan_id = p.id
              WHERE p.id = ${id}`,
       );
       if (!p) throw notFound(`no committed plan ${id}`);
       let draw: FullDrawRecord | null = null;
-      if (p.draw_record !== null && p.draw_record !== undefined) {
-        const published = parseJson<DrawRecord>(p.draw_record);
+      if (p.draw_body !== null && p.draw_body !== undefined && p.drawn_at !== null) {
+        const published = drawRecordOf(p.draw_body, p.drawn_at);
         // A non-public scheme's grades are not in the published record: they come from the tasks.
         const bySeq = new Map<number, string>();
         if (!p.grades_public) {
@@ -358,7 +392,7 @@ async function computeDraw(tx: Tx, id: string, gradeScheme: string, publicEntrop
   };
   const result: RunDrawResult = { seed, digests, ...drawParsed(seed, parsed, params) };
 
-  // task_inspectors has no foreign keys (bulk speed): check the team members exist, once. (The tasks'
+  // The team arrays have no foreign keys (bulk speed): check the team members exist, once. (The tasks'
   // entities need no check: they are the snapshot's, read from the directory, which never deletes.)
   const memberIds = [...new Set(parsed.inspectors.map((i) => i.inspectorId))];
   const [known] = await execRows<{ n: number | string }>(
@@ -366,10 +400,11 @@ async function computeDraw(tx: Tx, id: string, gradeScheme: string, publicEntrop
     sql`SELECT count(*) AS n FROM inspectors WHERE id = ANY(string_to_array(${memberIds.join(',')}, ','))`,
   );
   if (Number(known.n) !== memberIds.length) throw new Error(`plan ${id}: an inspector of the snapshot is missing from the directory`);
-  const full = buildDrawRecord({ commit, serverSeed: c.server_seed, publicEntropy, result, drawnAt: new Date().toISOString(), includeGrades: true });
   const gradesPublic = Boolean(scheme.public);
+  // The published record: task grades only where the scheme is public (the tasks keep them).
+  const record = buildDrawRecord({ commit, serverSeed: c.server_seed, publicEntropy, result, drawnAt: new Date().toISOString(), includeGrades: gradesPublic });
   return {
-    record: gradesPublic ? full : withoutGrades(full),
+    record,
     gradesPublic,
     tasks: result.tasks as TaskAssignment[] | null,
     modeOf: (grade: string) => modes.get(grade) ?? 'onsite',
@@ -377,44 +412,29 @@ async function computeDraw(tx: Tx, id: string, gradeScheme: string, publicEntrop
 }
 
 /**
- * Tasks and teams in large batches: one INSERT per batch for the tasks (RETURNING their ids), one for
- * their members. Columns travel as comma-joined lists (ids, codes and grades never contain commas: the
- * snapshot formats forbid them), which PostgreSQL splits with string_to_array and unnest — much
- * cheaper than JSON or a parameter per value.
+ * Tasks with their teams, one INSERT per batch. Columns travel as comma-joined lists and each team as
+ * "member|member|…" (ids, codes and grades never contain commas or bars: the snapshot formats forbid
+ * them), which PostgreSQL splits with string_to_array and unnest — much cheaper than JSON or a
+ * parameter per value.
  */
 async function insertTasks(tx: Tx, planId: string, tasks: TaskAssignment[], modeOf: (grade: string) => string) {
   const list = (values: (string | number)[]) => values.join(',');
+  const batches: Promise<unknown>[] = [];
+  // All batches are sent at once: on PostgreSQL they queue on the transaction's connection, so the
+  // server never waits for this process between them.
   for (let start = 0; start < tasks.length; start += TASK_BATCH) {
     const batch = tasks.slice(start, start + TASK_BATCH);
-    const inserted = await execRows<{ id: number | string; seq: number }>(
-      tx,
-      sql`INSERT INTO tasks (plan_id, seq, entity_id, grade, mode)
-          SELECT ${planId}, u.seq, u.entity_id, u.grade, u.mode
+    batches.push(tx.execute(
+      sql`INSERT INTO tasks (plan_id, seq, entity_id, grade, mode, team_departments, team_inspectors)
+          SELECT ${planId}, u.seq, u.entity_id, u.grade, u.mode, string_to_array(u.departments, '|'), string_to_array(u.inspectors, '|')
             FROM unnest(string_to_array(${list(batch.map((t) => t.seq))}, ',')::int[],
                         string_to_array(${list(batch.map((t) => t.entityId))}, ','),
                         string_to_array(${list(batch.map((t) => t.grade))}, ','),
-                        string_to_array(${list(batch.map((t) => modeOf(t.grade)))}, ',')) AS u(seq, entity_id, grade, mode)
-          RETURNING id, seq`,
-    );
-    const idOf = new Map(inserted.map((r) => [Number(r.seq), String(r.id)]));
-    const taskIds: string[] = [];
-    const positions: number[] = [];
-    const departments: string[] = [];
-    const inspectorIds: string[] = [];
-    for (const t of batch) {
-      const taskId = idOf.get(t.seq)!;
-      t.inspectors.forEach((m, p) => {
-        taskIds.push(taskId);
-        positions.push(p);
-        departments.push(m.departmentCode);
-        inspectorIds.push(m.inspectorId);
-      });
-    }
-    if (taskIds.length === 0) continue;
-    await tx.execute(
-      sql`INSERT INTO task_inspectors (task_id, position, department_code, inspector_id)
-          SELECT * FROM unnest(string_to_array(${list(taskIds)}, ',')::bigint[], string_to_array(${list(positions)}, ',')::int[],
-                               string_to_array(${list(departments)}, ','), string_to_array(${list(inspectorIds)}, ','))`,
-    );
+                        string_to_array(${list(batch.map((t) => modeOf(t.grade)))}, ','),
+                        string_to_array(${list(batch.map((t) => t.inspectors.map((m) => m.departmentCode).join('|')))}, ','),
+                        string_to_array(${list(batch.map((t) => t.inspectors.map((m) => m.inspectorId).join('|')))}, ','))
+                 AS u(seq, entity_id, grade, mode, departments, inspectors)`,
+    ).then(() => undefined));
   }
+  await Promise.all(batches);
 }

@@ -12,8 +12,8 @@ import { sql, type SQL } from 'drizzle-orm';
 import { execRows, type Executor } from '../../db/client.ts';
 import type { PlanFilters, SchemeGrade } from '../../db/schema.ts';
 import {
-  ENTITY_ID_RE,
   INSPECTOR_ID_RE,
+  isEntityId,
   activeDepartments,
   checkFeasibility,
   loadCap,
@@ -244,14 +244,22 @@ export async function buildSnapshots(
 
   const cursor = `plan_pool_${randomBytes(6).toString('hex')}`;
   await tx.execute(sql`DECLARE ${sql.raw(cursor)} NO SCROLL CURSOR FOR ${poolQuery(ctx, now)}`);
+  const fetchBatch = () => {
+    const batch = execRows<{ id: string; grade: string }>(tx, sql.raw(`FETCH ${POOL_BATCH} FROM ${cursor}`));
+    batch.catch(() => {}); // awaited below; if serializing a batch throws first, this one must not go unhandled
+    return batch;
+  };
+  let next = fetchBatch();
   for (;;) {
-    const rows = await execRows<{ id: string; grade: string }>(tx, sql.raw(`FETCH ${POOL_BATCH} FROM ${cursor}`));
+    const rows = await next;
     if (rows.length === 0) break;
+    // The next batch is read by the database while this one is checked and serialized.
+    next = fetchBatch();
     let text = '';
     for (let i = 0; i < rows.length; i++) {
       const id = rows[i].id;
       const grade = rows[i].grade;
-      if (!ENTITY_ID_RE.test(id)) {
+      if (!isEntityId(id)) {
         if (badIds++ < maxProblems) {
           problems.push({ code: 'invalid_entity_id', message: `entity id ${JSON.stringify(id)} is not valid in draw-v1 ([0-9A-Za-z._-]{1,64})`, entityId: id });
         }

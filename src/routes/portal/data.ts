@@ -244,12 +244,11 @@ export function createPortalData(database: Database, fullCheckSeconds = 600) {
       const rows = await execRows<Record<string, any>>(
         db,
         sql`SELECT t.id, t.seq, t.entity_id, e.name AS entity_name, t.grade, t.mode,
-                   (SELECT json_agg(json_build_array(ti.department_code, coalesce(d.name, ti.department_code), ti.inspector_id, i.name)
-                                    ORDER BY ti.position)::text
-                      FROM task_inspectors ti
-                      JOIN inspectors i ON i.id = ti.inspector_id
-                      LEFT JOIN departments d ON d.code = ti.department_code
-                     WHERE ti.task_id = t.id) AS team,
+                   (SELECT json_agg(json_build_array(m.department_code, coalesce(d.name, m.department_code), m.inspector_id, i.name)
+                                    ORDER BY m.position)::text
+                      FROM unnest(t.team_departments, t.team_inspectors) WITH ORDINALITY AS m(department_code, inspector_id, position)
+                      JOIN inspectors i ON i.id = m.inspector_id
+                      LEFT JOIN departments d ON d.code = m.department_code) AS team,
                    r.version, r.result_code, rc.label AS result_label, to_char(r.inspected_on, 'YYYY-MM-DD') AS inspected_on,
                    r.follow_up, fa.label AS follow_up_label, ${iso(sql`r.published_at`)} AS published_at,
                    pub.number AS publication_number, (r.corrects_result_id IS NOT NULL) AS corrects

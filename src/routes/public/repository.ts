@@ -258,7 +258,7 @@ const PUBLISHED = sql`
          r.version, r.result_code, rc.label AS result_label, r.follow_up, fa.label AS follow_up_label,
          ${isoDate(sql`r.inspected_on`)} AS inspected_on, ${isoInstant(sql`r.published_at`)} AS published_at,
          pb.id AS publication_id, pb.number AS publication_number, r.corrects_result_id IS NOT NULL AS corrects,
-         (SELECT string_agg(DISTINCT ti.department_code, ',') FROM task_inspectors ti WHERE ti.task_id = t.id) AS team_departments
+         (SELECT string_agg(DISTINCT d, ',') FROM unnest(t.team_departments) d) AS team_departments
     FROM tasks t
     JOIN plans p ON p.id = t.plan_id
     JOIN entities e ON e.id = t.entity_id

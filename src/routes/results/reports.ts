@@ -53,7 +53,7 @@ export async function overdueResults(db: Db, calendar: Calendar, q: OverdueQuery
   const filters: SQL[] = [sql`p.status = 'drawn'`];
   if (q.plan !== undefined) filters.push(sql`t.plan_id = ${q.plan}`);
   if (q.department !== undefined) {
-    filters.push(sql`EXISTS (SELECT 1 FROM task_inspectors ti WHERE ti.task_id = t.id AND ti.department_code = ${q.department})`);
+    filters.push(sql`t.team_departments @> ARRAY[${q.department}]::text[]`);
   }
   const where = sql.join(filters, sql` AND `);
   const rows = await execRows<{
@@ -71,7 +71,7 @@ export async function overdueResults(db: Db, calendar: Calendar, q: OverdueQuery
     db,
     sql`SELECT t.id::text AS task_id, t.plan_id, p.title AS plan_title, t.seq, t.entity_id, e.name AS entity_name,
                x.kind, ${isoDate(sql`x.inspected_on`)} AS inspected_on, ${isoDate(sql`p.window_to`)} AS window_to,
-               (SELECT string_agg(DISTINCT ti.department_code, ',') FROM task_inspectors ti WHERE ti.task_id = t.id) AS departments
+               (SELECT string_agg(DISTINCT d, ',') FROM unnest(t.team_departments) d) AS departments
           FROM tasks t
           JOIN plans p ON p.id = t.plan_id
           JOIN entities e ON e.id = t.entity_id
@@ -168,9 +168,10 @@ export async function resultsCsv(db: Db, planId: string, plan: { items: string[]
 
   const teams = await execRows<{ task_id: string; name: string }>(
     db,
-    sql`SELECT ti.task_id::text AS task_id, COALESCE(d.name, ti.department_code) AS name
-          FROM task_inspectors ti JOIN tasks t ON t.id = ti.task_id LEFT JOIN departments d ON d.code = ti.department_code
-         WHERE t.plan_id = ${planId} ORDER BY ti.task_id, ti.position`,
+    sql`SELECT t.id::text AS task_id, COALESCE(d.name, m.department_code) AS name
+          FROM tasks t CROSS JOIN LATERAL unnest(t.team_departments) WITH ORDINALITY AS m(department_code, position)
+          LEFT JOIN departments d ON d.code = m.department_code
+         WHERE t.plan_id = ${planId} ORDER BY t.id, m.position`,
   );
   const departmentsOf = new Map<string, string[]>();
   for (const m of teams) {

@@ -255,7 +255,7 @@ async function validate(tx: Tx, taskId: number, task: TaskContext, input: Result
   const depts = (
     await execRows<{ code: string }>(
       tx,
-      sql`SELECT department_code AS code FROM task_inspectors WHERE task_id = ${taskId}
+      sql`SELECT unnest(team_departments) AS code FROM tasks WHERE id = ${taskId}
           UNION SELECT i.department_code FROM items i JOIN plans p ON i.code = ANY (p.items) WHERE p.id = ${task.plan_id}`,
     )
   ).map((r) => r.code);

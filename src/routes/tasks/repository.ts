@@ -67,7 +67,7 @@ const TASKS = sql`
               ELSE 'recorded' END AS status,
          cur.version, cur.result_code, ${isoDate(sql`cur.inspected_on`)} AS inspected_on, cur.inspected_on AS inspected_on_date,
          pub.version AS published_version, ${isoInstant(sql`pub.published_at`)} AS published_at,
-         t.id AS tid
+         t.id AS tid, t.team_inspectors, t.team_departments
     FROM tasks t
     JOIN plans p ON p.id = t.plan_id
     JOIN entities e ON e.id = t.entity_id
@@ -78,16 +78,17 @@ const TASKS = sql`
                         WHERE r.task_id = t.id AND r.publication_id IS NOT NULL ORDER BY r.version DESC LIMIT 1) pub ON true`;
 
 /** Conditions on the task itself (id, plan, entity, team), on columns named for the query they go into. */
-function baseConds(f: TaskFilter, c: { id: SQL; planId: SQL; entityId: SQL }): SQL[] {
+function baseConds(f: TaskFilter, c: { id: SQL; planId: SQL; entityId: SQL; teamInspectors: SQL; teamDepartments: SQL }): SQL[] {
   const conds: SQL[] = [sql`true`];
   if (f.ids) conds.push(f.ids.length ? sql`${c.id} IN (${sql.join(f.ids.map((id) => sql`${id}`), sql`, `)})` : sql`false`);
   if (f.plan !== undefined) conds.push(sql`${c.planId} = ${f.plan}`);
   if (f.entity !== undefined) conds.push(sql`${c.entityId} = ${f.entity}`);
   if (f.inspector !== undefined) {
-    conds.push(sql`EXISTS (SELECT 1 FROM task_inspectors ti WHERE ti.task_id = ${c.id} AND ti.inspector_id = ${f.inspector})`);
+    // @> on the array: the GIN index on tasks.team_inspectors answers it
+    conds.push(sql`${c.teamInspectors} @> ARRAY[${f.inspector}]::text[]`);
   }
   if (f.department !== undefined) {
-    conds.push(sql`EXISTS (SELECT 1 FROM task_inspectors ti WHERE ti.task_id = ${c.id} AND ti.department_code = ${f.department})`);
+    conds.push(sql`${c.teamDepartments} @> ARRAY[${f.department}]::text[]`);
   }
   return conds;
 }
@@ -104,7 +105,7 @@ function stateConds(f: TaskFilter): SQL[] {
 }
 
 function whereOf(f: TaskFilter): SQL {
-  return sql.join([...baseConds(f, { id: sql`x.tid`, planId: sql`x.plan_id`, entityId: sql`x.entity_id` }), ...stateConds(f)], sql` AND `);
+  return sql.join([...baseConds(f, { id: sql`x.tid`, planId: sql`x.plan_id`, entityId: sql`x.entity_id`, teamInspectors: sql`x.team_inspectors`, teamDepartments: sql`x.team_departments` }), ...stateConds(f)], sql` AND `);
 }
 
 export interface TeamMember {
@@ -129,7 +130,7 @@ export function createTaskRepository(db: Db) {
       const countQuery = stateConds(filter).length
         ? sql`SELECT count(*)::int AS total FROM (${TASKS}) x WHERE ${where}`
         : sql`SELECT count(*)::int AS total FROM tasks t
-               WHERE ${sql.join(baseConds(filter, { id: sql`t.id`, planId: sql`t.plan_id`, entityId: sql`t.entity_id` }), sql` AND `)}`;
+               WHERE ${sql.join(baseConds(filter, { id: sql`t.id`, planId: sql`t.plan_id`, entityId: sql`t.entity_id`, teamInspectors: sql`t.team_inspectors`, teamDepartments: sql`t.team_departments` }), sql` AND `)}`;
       const [{ total }] = await execRows<{ total: number }>(db, countQuery);
       return { rows: rows.map(normalize), total: Number(total) };
     },
@@ -178,6 +179,6 @@ function normalize(r: TaskRow): TaskRow {
 
 /** Whether `inspectorId` is on the team of task `taskId`. */
 export async function isOnTeam(q: Executor, taskId: number, inspectorId: string): Promise<boolean> {
-  const rows = await execRows(q, sql`SELECT 1 FROM task_inspectors WHERE task_id = ${taskId} AND inspector_id = ${inspectorId} LIMIT 1`);
+  const rows = await execRows(q, sql`SELECT 1 FROM tasks WHERE id = ${taskId} AND ${inspectorId} = ANY (team_inspectors)`);
   return rows.length > 0;
 }
