@@ -15,7 +15,8 @@
  * --rounds rounds (default 3) is the result, since this machine is shared and noisy. The plans draw the
  * same pool (no cooldown), each adding its tasks to the table. Target: commit + draw ≤ 3 × floor, peak
  * RSS ≤ 600 MB. Options: --entities N (default 1000000), --keep (leave the database), --reuse <database>
- * (run rounds on a database a --keep run left; nothing is loaded or dropped).
+ * (run rounds on a database a --keep run left; nothing is loaded or dropped), --same-process (all rounds
+ * in this process; its peak RSS then includes what earlier rounds left for the garbage collector).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -38,6 +39,8 @@ const { values: opts } = parseArgs({
     rounds: { type: 'string', default: '3' },
     keep: { type: 'boolean', default: false },
     reuse: { type: 'string' },
+    /** all rounds in this one process, as a long-running service would draw (the garbage of one draw meets the next) */
+    'same-process': { type: 'boolean', default: false },
     /** internal: run one round on this database and print its figures as a `ROUND {json}` line */
     round: { type: 'string' },
   },
@@ -188,7 +191,7 @@ try {
 
   const rounds: Round[] = [];
   for (let r = 1; r <= ROUNDS; r++) {
-    const x = await roundInChild(name);
+    const x = opts['same-process'] ? await round(name) : await roundInChild(name);
     rounds.push(x);
     console.log(
       `round ${r}: floor ${fmt(x.floorMs)}, commit ${fmt(x.commitMs)} (${(x.commitMs / x.floorMs).toFixed(2)}×), ` +
