@@ -6,6 +6,7 @@ import { execRows, type Executor } from '../../src/db/client.ts';
 import { SPEC_EXAMPLE, SPEC_EXAMPLE_EXPECTED } from '../../src/core/spec-example.ts';
 import { verifyDraw } from '../../src/core/replay.ts';
 import { verifyLedger, ledgerEntryHash } from '../../src/core/ledger.ts';
+import { createPlanService } from '../../src/routes/plans/service.ts';
 import { planBody, seedDirectories, specDirectories, syntheticDirectories } from '../fixtures/directories.ts';
 
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
@@ -256,6 +257,36 @@ t.test('one draw per plan: a second draw, racing draws, idempotent retries', asy
   t.equal((await api('POST', `/api/v1/plans/${other.id}/draw`, { body: { publicEntropy: '1 1 1' }, headers })).statusCode, 422, 'the key with other entropy');
   t.equal((await api('POST', `/api/v1/plans/${other.id}/draw`, { body: { publicEntropy: '6 6 6' } })).statusCode, 409, 'no key after success');
   t.equal(await count(database.db, 'plan_draws'), 2);
+});
+
+t.test('a draw written in several insert batches: every task and team as in the record', async (t) => {
+  const app = await buildTestApp(t);
+  const { database } = app;
+  await seedDirectories(database.db, syntheticDirectories(300));
+  const { id, commit } = await committed(app);
+  // batches of 7: the statements are sent together and must all land, in one transaction
+  const service = createPlanService(database, { taskBatch: 7 });
+  const { statusCode, recordJson } = await service.draw(id, 'batches', { tokenId: null }, null);
+  t.equal(statusCode, 201);
+  const draw = JSON.parse(recordJson);
+  t.ok(draw.tasks.length > 7 * 5, `${draw.tasks.length} tasks`);
+  const rows = await execRows<{ seq: number; entity_id: string; team_departments: string[]; team_inspectors: string[] }>(
+    database.db,
+    sql`SELECT seq, entity_id, team_departments, team_inspectors FROM tasks WHERE plan_id = ${id} ORDER BY seq`,
+  );
+  t.same(
+    rows.map((r) => [Number(r.seq), r.entity_id, r.team_departments, r.team_inspectors]),
+    draw.tasks.map((x: { seq: number; entityId: string; inspectors: { departmentCode: string; inspectorId: string }[] }) => [
+      x.seq,
+      x.entityId,
+      x.inspectors.map((m) => m.departmentCode),
+      x.inspectors.map((m) => m.inspectorId),
+    ]),
+  );
+  t.same(verifyDraw({ commit, draw, ...(await files(app, id)) }).ok, true, 'and it replays');
+  // what the API answers for this plan's record is the same record
+  const full = (await app.api('GET', `/api/v1/plans/${id}/record`)).json();
+  t.same(full.draw.tasks.map(({ grade: _g, ...rest }: { grade: string }) => rest), draw.tasks);
 });
 
 t.test('draw input and state checks', async (t) => {

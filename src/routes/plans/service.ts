@@ -34,7 +34,7 @@ import { canonicalJson } from '../../core/jcs.ts';
 import { createPlanRepository, toInput, validatePlan, type PlanRow } from './repository.ts';
 import { buildSnapshots, inspectorLoad, loadPlanContext, type PlanContext, type PlanSpec } from './snapshot.ts';
 
-/** Tasks (and their team members) inserted per statement in a draw. */
+/** Tasks (with their teams) inserted per statement in a draw. */
 const TASK_BATCH = 20_000;
 /** Below this overall ratio 企业公示信息抽查办法 is not met (抽查比例不低于 3%). */
 const MIN_OVERALL_RATIO = 0.03;
@@ -94,7 +94,8 @@ async function revalidate(q: Executor, row: PlanRow): Promise<PlanContext> {
 const sortedKeys = (o: Record<string, number>) =>
   Object.fromEntries(Object.keys(o).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((k) => [k, o[k]]));
 
-export function createPlanService(database: Database) {
+export function createPlanService(database: Database, options: { taskBatch?: number } = {}) {
+  const taskBatch = options.taskBatch ?? TASK_BATCH;
   const { db } = database;
   const repo = createPlanRepository(db);
 
@@ -230,7 +231,7 @@ export function createPlanService(database: Database) {
         const body = drawLedgerBody(record);
         // The database writes the tasks while this process serializes the ledger body (megabytes of JCS).
         const [, bodyJson] = await Promise.all([
-          insertTasks(tx, id, drawn.tasks!, drawn.modeOf),
+          insertTasks(tx, id, drawn.tasks!, drawn.modeOf, taskBatch),
           new Promise<string>((resolve, reject) =>
             setImmediate(() => {
               try {
@@ -417,13 +418,13 @@ async function computeDraw(tx: Tx, id: string, gradeScheme: string, publicEntrop
  * them), which PostgreSQL splits with string_to_array and unnest — much cheaper than JSON or a
  * parameter per value.
  */
-async function insertTasks(tx: Tx, planId: string, tasks: TaskAssignment[], modeOf: (grade: string) => string) {
+async function insertTasks(tx: Tx, planId: string, tasks: TaskAssignment[], modeOf: (grade: string) => string, batchSize: number) {
   const list = (values: (string | number)[]) => values.join(',');
   const batches: Promise<unknown>[] = [];
   // All batches are sent at once: on PostgreSQL they queue on the transaction's connection, so the
   // server never waits for this process between them.
-  for (let start = 0; start < tasks.length; start += TASK_BATCH) {
-    const batch = tasks.slice(start, start + TASK_BATCH);
+  for (let start = 0; start < tasks.length; start += batchSize) {
+    const batch = tasks.slice(start, start + batchSize);
     batches.push(tx.execute(
       sql`INSERT INTO tasks (plan_id, seq, entity_id, grade, mode, team_departments, team_inspectors)
           SELECT ${planId}, u.seq, u.entity_id, u.grade, u.mode, string_to_array(u.departments, '|'), string_to_array(u.inspectors, '|')
