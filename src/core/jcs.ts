@@ -149,9 +149,9 @@ function canonical(value: unknown, path: Path, stack: Set<object>): unknown {
       stack.add(value);
       let out: unknown = value;
       if (typeof toJSON === 'function') {
-        // a replacement is always a new value, so the parent copies: stringify must not call toJSON again
+        // the replacement differs from `value`, so the parent copies it in: stringify never calls toJSON
+        // (toJSON returning `value` itself is refused as circular, as before)
         out = canonical(toJSON.call(value), path, stack);
-        if (out === value) out = { ...(value as object) };
       } else if (Array.isArray(value)) {
         let copy: unknown[] | null = null;
         for (let i = 0; i < value.length; i++) {

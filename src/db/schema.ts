@@ -271,7 +271,7 @@ export const tasks = pgTable(
 );
 
 /**
- * A task's team one row per member (position 0, 1, …): a view over the arrays on `tasks`, created in
+ * A task's team, one row per member (position 0, 1, …): a view over the arrays on `tasks`, created in
  * the migration, for queries that read members with their names.
  */
 export const taskInspectors = pgView('task_inspectors', {
