@@ -36,14 +36,29 @@ function fail(path: Path, what: string, memberName = false): never {
   throw new Error(`canonicalJson: ${what} at ${pathText(path, memberName)}`);
 }
 
-function serializeString(s: string, path: Path, memberName = false): string {
+// The checks of the value domain, shared by both serializers below.
+function checkString(s: string, path: Path, memberName = false): void {
   if (!isWellFormed(s)) fail(path, 'string with a lone surrogate (not valid UTF-8)', memberName);
-  return JSON.stringify(s);
 }
 
-function isPlainObject(v: object): boolean {
+function checkInteger(n: number, path: Path): void {
+  if (!Number.isFinite(n)) fail(path, `non-finite number ${String(n)} (only integers are allowed)`);
+  if (!Number.isInteger(n)) fail(path, `fractional number ${String(n)} (only integers are allowed)`);
+  if (!Number.isSafeInteger(n)) fail(path, `integer ${String(n)} beyond ±(2^53−1)`);
+}
+
+function checkPlainObject(v: object, path: Path): void {
   const proto = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
+  if (proto !== Object.prototype && proto !== null) fail(path, `unsupported object type ${v.constructor?.name ?? 'object'}`);
+}
+
+function unsupported(value: unknown, path: Path): never {
+  fail(path, value === undefined ? 'undefined value' : `unsupported value of type ${typeof value}`);
+}
+
+function serializeString(s: string, path: Path, memberName = false): string {
+  checkString(s, path, memberName);
+  return JSON.stringify(s);
 }
 
 function ser(value: unknown, path: Path, stack: Set<object>): string {
@@ -53,9 +68,7 @@ function ser(value: unknown, path: Path, stack: Set<object>): string {
     case 'boolean':
       return value ? 'true' : 'false';
     case 'number':
-      if (!Number.isFinite(value)) fail(path, `non-finite number ${String(value)} (only integers are allowed)`);
-      if (!Number.isInteger(value)) fail(path, `fractional number ${String(value)} (only integers are allowed)`);
-      if (!Number.isSafeInteger(value)) fail(path, `integer ${String(value)} beyond ±(2^53−1)`);
+      checkInteger(value, path);
       return value === 0 ? '0' : String(value);
     case 'object': {
       if (value === null) return 'null';
@@ -85,10 +98,7 @@ function ser(value: unknown, path: Path, stack: Set<object>): string {
         }
         out += ']';
       } else {
-        if (!isPlainObject(value)) {
-          const name = (value as object).constructor?.name ?? 'object';
-          fail(path, `unsupported object type ${name}`);
-        }
+        checkPlainObject(value, path);
         const obj = value as Record<string, unknown>;
         // Default sort compares UTF-16 code units, which is exactly what RFC 8785 requires.
         const keys = Object.keys(obj).sort();
@@ -109,11 +119,8 @@ function ser(value: unknown, path: Path, stack: Set<object>): string {
       stack.delete(value);
       return out;
     }
-    case 'undefined':
-      fail(path, 'undefined value');
-    // eslint-disable-next-line no-fallthrough
     default:
-      fail(path, `unsupported value of type ${typeof value}`);
+      unsupported(value, path);
   }
 }
 
@@ -133,14 +140,12 @@ const INDEX_LIKE = /^(?:0|[1-9][0-9]{0,9})$/;
 function canonical(value: unknown, path: Path, stack: Set<object>): unknown {
   switch (typeof value) {
     case 'string':
-      if (!isWellFormed(value)) fail(path, 'string with a lone surrogate (not valid UTF-8)');
+      checkString(value, path);
       return value;
     case 'boolean':
       return value;
     case 'number':
-      if (!Number.isFinite(value)) fail(path, `non-finite number ${String(value)} (only integers are allowed)`);
-      if (!Number.isInteger(value)) fail(path, `fractional number ${String(value)} (only integers are allowed)`);
-      if (!Number.isSafeInteger(value)) fail(path, `integer ${String(value)} beyond ±(2^53−1)`);
+      checkInteger(value, path);
       return value;
     case 'object': {
       if (value === null) return null;
@@ -168,10 +173,7 @@ function canonical(value: unknown, path: Path, stack: Set<object>): unknown {
         }
         if (copy) out = copy;
       } else {
-        if (!isPlainObject(value)) {
-          const name = (value as object).constructor?.name ?? 'object';
-          fail(path, `unsupported object type ${name}`);
-        }
+        checkPlainObject(value, path);
         const obj = value as Record<string, unknown>;
         const keys = Object.keys(obj);
         let inOrder = true;
@@ -180,7 +182,7 @@ function canonical(value: unknown, path: Path, stack: Set<object>): unknown {
           const k = keys[i];
           if (i > 0 && !(keys[i - 1] < k)) inOrder = false;
           if (INDEX_LIKE.test(k)) throw new IndexLikeKey();
-          if (!isWellFormed(k)) fail(path, 'string with a lone surrogate (not valid UTF-8)', true);
+          checkString(k, path, true);
           const v = obj[k];
           if (v === undefined) continue;
           path.push(k);
@@ -199,11 +201,8 @@ function canonical(value: unknown, path: Path, stack: Set<object>): unknown {
       stack.delete(value);
       return out;
     }
-    case 'undefined':
-      fail(path, 'undefined value');
-    // eslint-disable-next-line no-fallthrough
     default:
-      fail(path, `unsupported value of type ${typeof value}`);
+      unsupported(value, path);
   }
 }
 

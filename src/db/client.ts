@@ -147,3 +147,6 @@ export async function execRows<T = Record<string, unknown>>(q: Executor, query: 
   const res = (await q.execute(query)) as unknown;
   return (Array.isArray(res) ? res : (res as { rows: T[] }).rows) as T[];
 }
+
+/** A json column's value, whatever the driver (postgres.js parses json, PGlite through drizzle may hand back the text). */
+export const jsonValue = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;

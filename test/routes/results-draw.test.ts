@@ -3,10 +3,11 @@
  * plan.committed, plan.drawn and results.published, and verifies.
  */
 import t from 'tap';
+import { createLedgerRepository } from '../../src/routes/ledger/repository.ts';
 import { sql } from 'drizzle-orm';
 import { buildTestApp } from '../helper.ts';
 import { execRows } from '../../src/db/client.ts';
-import { verifyLedger, type LedgerEntry } from '../../src/core/ledger.ts';
+import { verifyLedger } from '../../src/core/ledger.ts';
 import { chinaDate } from '../../src/core/calendar.ts';
 import { planBody, seedDirectories, specDirectories } from '../fixtures/directories.ts';
 
@@ -53,19 +54,7 @@ t.test('commit, draw, enter results, publish: one verifiable chain, public data 
   t.equal(res.statusCode, 201, res.body);
   t.equal(res.json().taskCount, 7);
 
-  const rows = await execRows<{ seq: string | number; kind: string; plan_id: string; at: string; body: unknown; prev_hash: string; hash: string }>(
-    database.db,
-    sql`SELECT seq, kind, plan_id, at, body, prev_hash, hash FROM ledger ORDER BY seq`,
-  );
-  const entries: LedgerEntry[] = rows.map((r) => ({
-    seq: Number(r.seq),
-    kind: r.kind as LedgerEntry['kind'],
-    planId: r.plan_id,
-    at: r.at,
-    body: typeof r.body === 'string' ? JSON.parse(r.body) : r.body,
-    prevHash: r.prev_hash,
-    hash: r.hash,
-  }));
+  const entries = await createLedgerRepository(database.db).page(1, 1000);
   t.same(entries.map((e) => e.kind), ['plan.committed', 'plan.drawn', 'results.published']);
   t.ok(verifyLedger(entries).ok, 'the chain verifies');
   const published = entries[2].body as { tasks: { seq: number; entityId: string }[] };

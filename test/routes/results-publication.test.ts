@@ -1,26 +1,14 @@
 import t from 'tap';
+import { createLedgerRepository } from '../../src/routes/ledger/repository.ts';
 import { sql } from 'drizzle-orm';
 import { buildTestApp, onPostgres } from '../helper.ts';
 import { COMMITTED_PLAN, DRAWN_PLAN, ENTITIES, okResult, seedPlans } from '../fixtures/tasks.ts';
 import { execRows, type Database } from '../../src/db/client.ts';
-import { verifyLedger, type LedgerEntry } from '../../src/core/ledger.ts';
+import { verifyLedger } from '../../src/core/ledger.ts';
 import { addWorkingDays, calendarOf, chinaDate, BUILTIN_CALENDAR_DAYS } from '../../src/core/calendar.ts';
 
-async function ledger(database: Database): Promise<LedgerEntry[]> {
-  const rows = await execRows<{ seq: string | number; kind: string; plan_id: string; at: string; body: unknown; prev_hash: string; hash: string }>(
-    database.db,
-    sql`SELECT seq, kind, plan_id, at, body, prev_hash, hash FROM ledger ORDER BY seq`,
-  );
-  return rows.map((r) => ({
-    seq: Number(r.seq),
-    kind: r.kind as LedgerEntry['kind'],
-    planId: r.plan_id,
-    at: r.at,
-    body: typeof r.body === 'string' ? JSON.parse(r.body) : r.body,
-    prevHash: r.prev_hash,
-    hash: r.hash,
-  }));
-}
+/** The whole chain, as the ledger API serves it. */
+const ledger = (database: Database) => createLedgerRepository(database.db).page(1, 1000);
 
 t.test('publication writes a results.published ledger entry in the same transaction', async (t) => {
   const { api, database, token } = await buildTestApp(t);

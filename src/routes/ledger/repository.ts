@@ -99,7 +99,7 @@ interface Row {
   kind: string;
   plan_id: string | null;
   at: string;
-  body: unknown;
+  body: string;
   prev_hash: string;
   hash: string;
 }
@@ -109,8 +109,8 @@ const toEntry = (r: Row): LedgerEntry => ({
   kind: r.kind as LedgerKind,
   planId: r.plan_id ?? '',
   at: r.at,
-  // postgres.js parses json itself; PGlite through drizzle may hand back the text
-  body: typeof r.body === 'string' ? JSON.parse(r.body) : r.body,
+  // the stored JCS text
+  body: JSON.parse(r.body),
   prevHash: r.prev_hash,
   hash: r.hash,
 });

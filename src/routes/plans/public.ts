@@ -6,7 +6,7 @@
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { execRows } from '../../db/client.ts';
+import { jsonValue, execRows } from '../../db/client.ts';
 import type { CommitRecord } from '../../core/replay.ts';
 import { errorResponses } from '../../lib/schemas.ts';
 import { createLedgerRepository } from '../ledger/repository.ts';
@@ -15,7 +15,6 @@ import { drawRecordText } from './service.ts';
 
 const PUBLIC_STATUSES = sql`('committed', 'drawn', 'voided')`;
 const iso = (col: string) => sql.raw(`to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
-const parseJson = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
 
 export default async function publicPlanRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -86,7 +85,7 @@ export default async function publicPlanRoutes(fastify: FastifyInstance) {
         departments: (p.departments as string[]).map((code) => ({ code, name: deptName.get(code) ?? code })),
         gradeScheme: { code: p.scheme_code as string, name: p.scheme_name as string, public: Boolean(p.scheme_public) },
         window: p.window_from && p.window_to ? { from: p.window_from as string, to: p.window_to as string } : null,
-        commit: parseJson<CommitRecord>(p.commit_record),
+        commit: jsonValue<CommitRecord>(p.commit_record),
         draw: null,
         entityNames,
         void:

@@ -1,6 +1,6 @@
 /** Plans in the database: drafts, their validation, and reads that never expose a secret seed. */
 import { and, arrayContains, count, desc, eq, sql, type SQL } from 'drizzle-orm';
-import { execRows, type Db, type Executor } from '../../db/client.ts';
+import { jsonValue, execRows, type Db, type Executor } from '../../db/client.ts';
 import { gradeSchemes, idempotencyKeys, items, plans, type PlanFilters, type SchemeGrade } from '../../db/schema.ts';
 import { GradeResolutionError, resolveRatiosBp } from '../../core/grade-schemes.ts';
 import { countToDraw } from '../../core/draw.ts';
@@ -192,10 +192,9 @@ async function extrasOf(db: Executor, ids: string[]): Promise<Map<string, Extras
   return new Map(rows.map((r) => [r.id, r]));
 }
 
-const parseJson = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
 
 export function toPlanJson(row: PlanRow, extras: Extras | undefined) {
-  const commit = extras?.commit_record ? parseJson<CommitRecord>(extras.commit_record) : null;
+  const commit = extras?.commit_record ? jsonValue<CommitRecord>(extras.commit_record) : null;
   const tasks = commit ? commit.strata.reduce((n, s) => n + countToDraw(s.ratioBp, s.population), 0) : 0;
   return {
     id: row.id,

@@ -9,7 +9,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { eq, sql } from 'drizzle-orm';
-import { execRows, type Database, type Executor, type Tx } from '../../db/client.ts';
+import { jsonValue, execRows, type Database, type Executor, type Tx } from '../../db/client.ts';
 import { ledger, planCommits, planDraws, plans, planVoids } from '../../db/schema.ts';
 import {
   commitmentOf,
@@ -45,7 +45,6 @@ export interface Actor {
 
 type FullDrawRecord = DrawRecord & { tasks: (DrawRecord['tasks'][number] & { grade: string })[] };
 
-const parseJson = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
 
 /** The commit record without committedAt (which is the entry's `at`): the body of `plan.committed` (spec §7). */
 export function commitLedgerBody(record: CommitRecord): Omit<CommitRecord, 'committedAt'> {
@@ -61,7 +60,7 @@ export function drawLedgerBody(record: DrawRecord): Omit<DrawRecord, 'drawnAt'> 
 
 /** The public draw record from its `plan.drawn` ledger entry: the body plus drawnAt (the entry's `at`). */
 export function drawRecordOf(body: unknown, at: string): DrawRecord {
-  return { ...parseJson<Omit<DrawRecord, 'drawnAt'>>(body), drawnAt: at };
+  return { ...jsonValue<Omit<DrawRecord, 'drawnAt'>>(body), drawnAt: at };
 }
 
 /**
@@ -157,7 +156,7 @@ export function createPlanService(database: Database, options: { taskBatch?: num
         const row = await lockPlan(tx, id);
         if (idempotencyKey !== null) {
           const [done] = await tx.select({ record: planCommits.record, key: planCommits.idempotencyKey }).from(planCommits).where(eq(planCommits.planId, id));
-          if (done && done.key === idempotencyKey) return { statusCode: 200, record: parseJson<CommitRecord>(done.record) };
+          if (done && done.key === idempotencyKey) return { statusCode: 200, record: jsonValue<CommitRecord>(done.record) };
         }
         if (row.status !== 'draft') throw conflict(`plan ${id} is ${row.status}: only a draft can be committed`);
         const ctx = await revalidate(tx, row);
@@ -242,7 +241,7 @@ export function createPlanService(database: Database, options: { taskBatch?: num
             }),
           ),
         ]);
-        drawn.tasks = null;
+        drawn.tasks = null; // written: the list can go before the ledger's megabytes are sent
         await tx.update(plans).set({ status: 'drawn', updatedAt: new Date(record.drawnAt) }).where(eq(plans.id, id));
         const { entry } = await appendLedgerEntryWithText(tx, { kind: 'plan.drawn', planId: id, at: record.drawnAt, body, bodyJson });
         // The record itself is not stored again: it is the entry's body plus drawnAt (drawRecordOf).
@@ -331,7 +330,7 @@ export function createPlanService(database: Database, options: { taskBatch?: num
       return {
         planId: id,
         status: p.status as 'committed' | 'drawn' | 'voided',
-        commit: parseJson<CommitRecord>(p.commit_record),
+        commit: jsonValue<CommitRecord>(p.commit_record),
         draw,
         void:
           p.void_reason !== null && p.voided_at !== null
@@ -360,7 +359,7 @@ export function createPlanService(database: Database, options: { taskBatch?: num
           yield Buffer.from(r.part.buffer, r.part.byteOffset, r.part.byteLength);
         }
       }
-      return { length, digest: parseJson<CommitRecord>(info.record)[digestKey], stream: Readable.from(slices()) };
+      return { length, digest: jsonValue<CommitRecord>(info.record)[digestKey], stream: Readable.from(slices()) };
     },
   };
 }
@@ -379,9 +378,9 @@ async function computeDraw(tx: Tx, id: string, gradeScheme: string, publicEntrop
                convert_from(recusal_snapshot, 'UTF8') AS r
           FROM plan_commits WHERE plan_id = ${id}`,
   );
-  const commit = parseJson<CommitRecord>(c.record);
+  const commit = jsonValue<CommitRecord>(c.record);
   const [scheme] = await execRows<{ public: boolean; grades: unknown }>(tx, sql`SELECT public, grades FROM grade_schemes WHERE code = ${gradeScheme}`);
-  const modes = new Map(parseJson<{ code: string; mode: string }[]>(scheme.grades).map((g) => [g.code, g.mode]));
+  const modes = new Map(jsonValue<{ code: string; mode: string }[]>(scheme.grades).map((g) => [g.code, g.mode]));
   const sha = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
   const digests = { entitySnapshotDigest: sha(c.e), inspectorSnapshotDigest: sha(c.i), recusalDigest: sha(c.r) };
   const parsed = parseSnapshotFiles({ entitySnapshot: c.e, inspectorSnapshot: c.i, recusalSnapshot: c.r });

@@ -9,7 +9,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { sql, type SQL } from 'drizzle-orm';
-import { execRows, type Executor } from '../../db/client.ts';
+import { execRows, jsonValue, type Executor } from '../../db/client.ts';
 import type { PlanFilters, SchemeGrade } from '../../db/schema.ts';
 import {
   INSPECTOR_ID_RE,
@@ -77,7 +77,7 @@ export async function loadPlanContext(q: Executor, plan: PlanSpec): Promise<Plan
     sql`SELECT code, name, grades, default_grade, public FROM grade_schemes WHERE code = ${plan.gradeScheme}`,
   );
   if (!scheme) throw unprocessable(`unknown grade scheme ${plan.gradeScheme}`, [{ field: 'gradeScheme', message: 'no such grade scheme' }]);
-  const grades = (typeof scheme.grades === 'string' ? JSON.parse(scheme.grades) : scheme.grades) as SchemeGrade[];
+  const grades = jsonValue<SchemeGrade[]>(scheme.grades);
   const itemRows = await execRows<{ code: string; department_code: string; grade_scheme: string; target_type: string | null; active: boolean }>(
     q,
     sql`SELECT code, department_code, grade_scheme, target_type, active FROM items WHERE code IN ${jsonList(plan.items)}`,

@@ -7,7 +7,7 @@
  * UTC) and counts cast to int so both drivers return the same shapes.
  */
 import { sql, type SQL } from 'drizzle-orm';
-import { execRows, type Database } from '../../db/client.ts';
+import { jsonValue, execRows, type Database } from '../../db/client.ts';
 import type { CommitRecord, DrawStratum } from '../../core/replay.ts';
 import type { LedgerEntry } from '../../core/ledger.ts';
 import { verifyLedger, type LedgerVerification } from '../../core/ledger.ts';
@@ -93,7 +93,6 @@ export function modeShowable(gradesPublic: boolean, grades: ReadonlyArray<{ mode
   return gradesPublic || new Set(grades.map((g) => g.mode)).size <= 1;
 }
 
-const asJson = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
 
 /** Per database: the last verified ledger entry and when the whole chain was last walked. */
 const verifiedPrefix = new WeakMap<Database, { seq: number; hash: string; fullAt: number }>();
@@ -183,12 +182,12 @@ export function createPortalData(database: Database, fullCheckSeconds = 600) {
           db,
           sql`SELECT body FROM ledger WHERE plan_id = ${id} AND kind = 'plan.voided' ORDER BY seq DESC LIMIT 1`,
         );
-        const body = entry ? asJson<{ serverSeed?: string }>(entry.body) : null;
+        const body = entry ? jsonValue<{ serverSeed?: string }>(entry.body) : null;
         voided = { reason: p.void_reason, at: p.voided_at, serverSeed: body?.serverSeed ?? null };
       }
-      const grades = asJson<Array<{ code: string; label: string; mode: string }>>(p.scheme_grades) ?? [];
-      const commit = asJson<CommitRecord>(p.commit_record);
-      const drawnPerGrade = p.drawn_per_grade ? asJson<Record<string, number>>(p.drawn_per_grade) : {};
+      const grades = jsonValue<Array<{ code: string; label: string; mode: string }>>(p.scheme_grades) ?? [];
+      const commit = jsonValue<CommitRecord>(p.commit_record);
+      const drawnPerGrade = p.drawn_per_grade ? jsonValue<Record<string, number>>(p.drawn_per_grade) : {};
       return {
         id: p.id,
         title: p.title,
@@ -341,7 +340,7 @@ export function createPortalData(database: Database, fullCheckSeconds = 600) {
           // as the ledger API serves it (routes/ledger/repository.ts)
           planId: r.plan_id ?? '',
           at: r.at,
-          body: asJson(r.body),
+          body: JSON.parse(r.body), // the stored JCS text
           prevHash: r.prev_hash,
           hash: r.hash,
         }));

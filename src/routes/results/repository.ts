@@ -102,14 +102,8 @@ export function resultJson(v: ResultVersion, calendar: Calendar, workingDays: nu
   };
 }
 
-const valuesOf = (r: {
-  resultCode: string;
-  inspectedOn: string;
-  findings: string;
-  followUp: string;
-  followUpDeadline: string | null;
-  attachments: ResultAttachment[];
-}): ResultValues => ({
+/** Exactly the ResultValues members of `r` (which may carry more), attachments without empty fields. */
+const valuesOf = (r: ResultValues): ResultValues => ({
   resultCode: r.resultCode,
   inspectedOn: r.inspectedOn,
   findings: r.findings,
