@@ -3,7 +3,7 @@ import fp from 'fastify-plugin';
 import { and, eq, isNull } from 'drizzle-orm';
 import type { FastifyInstance, FastifyRequest, preHandlerHookHandler } from 'fastify';
 import { apiTokens } from '../db/schema.ts';
-import { forbidden, unauthorized } from '../lib/errors.ts';
+import { forbidden, unauthorized } from '../domain/errors.ts';
 
 export const ROLES = ['admin', 'planner', 'inspector', 'auditor'] as const;
 export type Role = (typeof ROLES)[number];

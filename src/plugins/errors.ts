@@ -1,10 +1,41 @@
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { HttpError, type ErrorDetail, badRequest, conflict, forbidden, notFound, unprocessable } from '../lib/errors.ts';
+import {
+  DomainError,
+  type DomainErrorCode,
+  type ErrorDetail,
+  badRequest,
+  conflict,
+  forbidden,
+  notFound,
+  unprocessable,
+} from '../domain/errors.ts';
+
+/** The one mapping from domain error codes to HTTP statuses. */
+const STATUS: Record<DomainErrorCode, number> = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  unprocessable: 422,
+};
+/** The status an error answers with: a domain error's by its code, a framework client error's own, else 500. */
+export function httpStatusOf(error: unknown): number {
+  if (error instanceof DomainError) return STATUS[error.code];
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === 'number' && status >= 400 && status < 500 ? status : 500;
+}
+
+const CODE_OF_STATUS: Record<number, DomainErrorCode> = Object.fromEntries(
+  Object.entries(STATUS).map(([code, status]) => [status, code as DomainErrorCode]),
+);
 
 declare module 'fastify' {
   interface FastifyReply {
-    /** Reply helpers: each throws the matching HttpError for the one error handler. */
+    /** Reply helpers: each throws the matching DomainError for the one error handler. */
     notFound(message: string): never;
     conflict(message: string, details?: ErrorDetail[]): never;
     unprocessable(message: string, details?: ErrorDetail[]): never;
@@ -22,7 +53,7 @@ interface PgError {
 }
 
 /** Postgres SQLSTATEs that are the client's fault, not ours. */
-function fromPostgres(err: PgError): HttpError | null {
+function fromPostgres(err: PgError): DomainError | null {
   switch (err.code) {
     case '23505':
       return conflict('this already exists', [{ message: err.detail ?? err.message }]);
@@ -60,7 +91,7 @@ export default fp(
     });
 
     app.setErrorHandler((error: FastifyError & PgError, request, reply) => {
-      let http: HttpError | null = error instanceof HttpError ? error : null;
+      let http: DomainError | null = error instanceof DomainError ? error : null;
       if (!http && error.validation) {
         http = badRequest(
           `invalid ${error.validationContext ?? 'request'}: ${error.message}`,
@@ -72,14 +103,13 @@ export default fp(
       }
       if (!http && error.code && /^\d{2}[0-9A-Z]{3}$/.test(error.code)) http = fromPostgres(error);
       if (!http && typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
-        const codes: Record<number, string> = { 413: 'payload_too_large', 415: 'unsupported_media_type', 404: 'not_found' };
-        http = new HttpError(error.statusCode, codes[error.statusCode] ?? 'bad_request', error.message);
+        http = new DomainError(CODE_OF_STATUS[error.statusCode] ?? 'bad_request', error.message);
       }
       if (!http) {
         request.log.error({ err: error }, 'unhandled error');
-        http = new HttpError(500, 'internal', 'internal server error');
+        return reply.code(500).send({ error: 'internal', message: 'internal server error', details: [] });
       }
-      reply.code(http.statusCode).send({ error: http.code, message: http.message, details: http.details });
+      reply.code(STATUS[http.code]).send({ error: http.code, message: http.message, details: http.details });
     });
   },
   { name: 'errors' },

@@ -2,7 +2,7 @@ import fp from 'fastify-plugin';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
-import { ErrorResponse } from '../lib/schemas.ts';
+import { ErrorResponse } from '../schemas/common.ts';
 
 /** The OpenAPI 3.1 document is generated from the route schemas; `openapi/openapi.json` is its committed copy. */
 export default fp(

@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { buildTestApp } from '../helper.ts';
 import { execRows } from '../../src/db/client.ts';
 import { GENESIS_HASH, ledgerEntryHash, verifyLedger } from '../../src/core/ledger.ts';
-import { appendLedgerEntry } from '../../src/routes/ledger/repository.ts';
+import { appendLedgerEntry } from '../../src/domain/ledger/repository.ts';
 
 t.test('an empty ledger has head 0 and 64 zeros', async (t) => {
   const { api } = await buildTestApp(t);

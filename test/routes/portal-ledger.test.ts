@@ -1,6 +1,6 @@
 import t from 'tap';
 import { buildTestApp } from '../helper.ts';
-import { appendLedgerEntry } from '../../src/routes/ledger/repository.ts';
+import { appendLedgerEntry } from '../../src/domain/ledger/repository.ts';
 
 t.test('the ledger page checks new entries incrementally and walks again past a rewritten anchor', async (t) => {
   const { app, database } = await buildTestApp(t); // default: full walk at most every 600 s

@@ -3,7 +3,7 @@
  * plan.committed, plan.drawn and results.published, and verifies.
  */
 import t from 'tap';
-import { createLedgerRepository } from '../../src/routes/ledger/repository.ts';
+import { createLedgerRepository } from '../../src/domain/ledger/repository.ts';
 import { sql } from 'drizzle-orm';
 import { buildTestApp } from '../helper.ts';
 import { execRows } from '../../src/db/client.ts';

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { createLedgerRepository } from '../../src/routes/ledger/repository.ts';
+import { createLedgerRepository } from '../../src/domain/ledger/repository.ts';
 import { sql } from 'drizzle-orm';
 import { buildTestApp, onPostgres } from '../helper.ts';
 import { COMMITTED_PLAN, DRAWN_PLAN, ENTITIES, okResult, seedPlans } from '../fixtures/tasks.ts';

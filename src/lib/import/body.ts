@@ -6,7 +6,7 @@
  * Whatever is left unread is discarded by `drain()` once the answer is known.
  */
 import type { Readable } from 'node:stream';
-import { HttpError } from '../errors.ts';
+import { payloadTooLarge } from '../../domain/errors.ts';
 
 /** Imports may be large (a 1,000,000-row directory is ~150 MB); beyond this we refuse. */
 export const IMPORT_BODY_LIMIT = 2 * 1024 * 1024 * 1024;
@@ -39,7 +39,7 @@ export class BodyReader {
     if (this.bytes > this.limit) {
       this.tooLarge = true;
       this.done = true;
-      throw new HttpError(413, 'payload_too_large', `the file is larger than the import limit of ${this.limit} bytes`);
+      throw payloadTooLarge(`the file is larger than the import limit of ${this.limit} bytes`);
     }
     return chunk;
   }

@@ -10,7 +10,7 @@
  * the merge statement.
  */
 import { copyText, type Database, type RawTx } from '../../db/client.ts';
-import { unprocessable } from '../errors.ts';
+import { unprocessable } from '../../domain/errors.ts';
 import type { BodyReader } from './body.ts';
 import { MAX_PROBLEMS, Problems } from './problems.ts';
 import { csvRows, ndjsonRows, type ImportColumn, type MediaKind, type SourceState } from './sources.ts';

@@ -1,4 +1,4 @@
-import type { ErrorDetail } from '../errors.ts';
+import type { ErrorDetail } from '../../domain/errors.ts';
 
 /** How many problems an import answer lists; the rest are counted. */
 export const MAX_PROBLEMS = 100;

@@ -7,8 +7,8 @@ import type { Readable } from 'node:stream';
 import { Type } from 'typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { HttpError } from '../errors.ts';
-import { bearer, errorResponses } from '../schemas.ts';
+import { payloadTooLarge, unsupportedMediaType } from '../../domain/errors.ts';
+import { bearer, errorResponses } from '../../schemas/common.ts';
 import { BodyReader, IMPORT_BODY_LIMIT } from './body.ts';
 import { runImport, type ImportKind, type MediaKind } from './pipeline.ts';
 
@@ -28,11 +28,11 @@ function mediaOf(contentType: string | undefined): MediaKind {
   const [type, ...params] = (contentType ?? '').split(';').map((s) => s.trim().toLowerCase());
   const media = MEDIA[type];
   if (!media) {
-    throw new HttpError(415, 'unsupported_media_type', 'send the file as text/csv or application/x-ndjson');
+    throw unsupportedMediaType('send the file as text/csv or application/x-ndjson');
   }
   const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
   if (charset && charset !== 'utf-8' && charset !== 'utf8') {
-    throw new HttpError(415, 'unsupported_media_type', `only UTF-8 files are accepted, not ${charset}: save the file as UTF-8 (in Excel: "CSV UTF-8")`);
+    throw unsupportedMediaType(`only UTF-8 files are accepted, not ${charset}: save the file as UTF-8 (in Excel: "CSV UTF-8")`);
   }
   return media;
 }
@@ -88,16 +88,16 @@ export async function registerImportRoute<C>(parent: FastifyInstance, options: I
         const media = mediaOf(request.headers['content-type']);
         const encoding = request.headers['content-encoding'];
         if (encoding && encoding !== 'identity') {
-          throw new HttpError(415, 'unsupported_media_type', `send the file uncompressed (Content-Encoding ${encoding} is not supported)`);
+          throw unsupportedMediaType(`send the file uncompressed (Content-Encoding ${encoding} is not supported)`);
         }
         const stream = request.body as Readable | undefined;
         if (!stream || typeof (stream as Readable).pipe !== 'function') {
-          throw new HttpError(415, 'unsupported_media_type', 'send the file as text/csv or application/x-ndjson');
+          throw unsupportedMediaType('send the file as text/csv or application/x-ndjson');
         }
         const declared = Number(request.headers['content-length']);
         if (declared > IMPORT_BODY_LIMIT) {
           reply.header('connection', 'close');
-          throw new HttpError(413, 'payload_too_large', `the file is larger than the import limit of ${IMPORT_BODY_LIMIT} bytes`);
+          throw payloadTooLarge(`the file is larger than the import limit of ${IMPORT_BODY_LIMIT} bytes`);
         }
         const reader = new BodyReader(stream);
         try {

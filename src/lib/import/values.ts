@@ -1,5 +1,5 @@
 /** Field checks shared by the import kinds (and the PATCH routes, so both accept the same values). */
-import { CODE_PATTERN, ID_PATTERN } from '../schemas.ts';
+import { CODE_PATTERN, ID_PATTERN } from '../../schemas/common.ts';
 
 export const ID_RE = new RegExp(ID_PATTERN);
 export const CODE_RE = new RegExp(CODE_PATTERN);

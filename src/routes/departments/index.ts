@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Db } from '../../db/client.ts';
 import { departments } from '../../db/schema.ts';
-import { CODE_PATTERN, bearer, errorResponses } from '../../lib/schemas.ts';
+import { CODE_PATTERN, bearer, errorResponses } from '../../schemas/common.ts';
 
 const Department = Type.Object({
   code: Type.String(),

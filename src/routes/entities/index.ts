@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { chongqingRegionName } from '../../core/regions.ts';
 import { registerImportRoute } from '../../lib/import/route.ts';
 import { chinaTime, textProblem } from '../../lib/import/values.ts';
-import { ID_PATTERN, CODE_PATTERN, Paging, bearer, errorResponses, page } from '../../lib/schemas.ts';
+import { ID_PATTERN, CODE_PATTERN, Paging, bearer, errorResponses, page } from '../../schemas/common.ts';
 import { ENTITY_STATUSES, entityImport, regionProblem } from './import.ts';
 import { createEntityRepository, type EntityRow } from './repository.ts';
 

@@ -5,7 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Db } from '../../db/client.ts';
 import { currentGrades, gradeSchemes } from '../../db/schema.ts';
 import { BUILTIN_GRADE_SCHEMES, validateGradeScheme, type GradeScheme as CoreScheme } from '../../core/grade-schemes.ts';
-import { CODE_PATTERN, bearer, errorResponses } from '../../lib/schemas.ts';
+import { CODE_PATTERN, bearer, errorResponses } from '../../schemas/common.ts';
 
 const Grade = Type.Object({
   code: Type.String({ pattern: '^[0-9A-Za-z_-]{1,16}$' }),

@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { registerImportRoute } from '../../lib/import/route.ts';
-import { CODE_PATTERN, bearer, errorResponses } from '../../lib/schemas.ts';
+import { CODE_PATTERN, bearer, errorResponses } from '../../schemas/common.ts';
 import { gradeImport } from './import.ts';
 
 const Summary = Type.Object({

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { registerImportRoute } from '../../lib/import/route.ts';
 import { textProblem } from '../../lib/import/values.ts';
-import { CODE_PATTERN, ID_PATTERN, Paging, bearer, errorResponses, page } from '../../lib/schemas.ts';
+import { CODE_PATTERN, ID_PATTERN, Paging, bearer, errorResponses, page } from '../../schemas/common.ts';
 import { checkQualifications, inspectorImport, type QualificationContext } from './import.ts';
 import { departments, items } from '../../db/schema.ts';
 import { createInspectorRepository, type InspectorRow } from './repository.ts';

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Db } from '../../db/client.ts';
 import { departments, gradeSchemes, items } from '../../db/schema.ts';
-import { CODE_PATTERN, Paging, bearer, errorResponses, page } from '../../lib/schemas.ts';
+import { CODE_PATTERN, Paging, bearer, errorResponses, page } from '../../schemas/common.ts';
 
 const Item = Type.Object({
   code: Type.String(),

@@ -1,8 +1,8 @@
 import { Type } from 'typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { errorResponses } from '../../lib/schemas.ts';
-import { createLedgerRepository } from './repository.ts';
+import { errorResponses } from '../../schemas/common.ts';
+import { createLedgerRepository } from '../../domain/ledger/repository.ts';
 
 const HEX64 = '^[0-9a-f]{64}$';
 

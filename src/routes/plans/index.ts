@@ -3,8 +3,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { canonicalJson } from '../../core/jcs.ts';
 import { sha256Hex } from '../../core/sha256.ts';
-import { badRequest } from '../../lib/errors.ts';
-import { CODE_PATTERN, Paging, bearer, errorResponses, page } from '../../lib/schemas.ts';
+import { badRequest } from '../../domain/errors.ts';
+import { CODE_PATTERN, Paging, bearer, errorResponses, page } from '../../schemas/common.ts';
 import { createPlanRepository, toInput, validatePlan, type PlanInput } from './repository.ts';
 import { createPlanService } from './service.ts';
 import {

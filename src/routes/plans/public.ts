@@ -8,8 +8,8 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { jsonValue, execRows } from '../../db/client.ts';
 import type { CommitRecord } from '../../core/replay.ts';
-import { errorResponses } from '../../lib/schemas.ts';
-import { createLedgerRepository } from '../ledger/repository.ts';
+import { errorResponses } from '../../schemas/common.ts';
+import { createLedgerRepository } from '../../domain/ledger/repository.ts';
 import { PlanParams, PublicPlan } from './schemas.ts';
 import { drawRecordText } from './service.ts';
 

@@ -5,7 +5,7 @@ import { gradeSchemes, idempotencyKeys, items, plans, type PlanFilters, type Sch
 import { GradeResolutionError, resolveRatiosBp } from '../../core/grade-schemes.ts';
 import { countToDraw } from '../../core/draw.ts';
 import type { CommitRecord } from '../../core/replay.ts';
-import { conflict, notFound, unprocessable, type ErrorDetail } from '../../lib/errors.ts';
+import { conflict, notFound, unprocessable, type ErrorDetail } from '../../domain/errors.ts';
 
 export type PlanStatus = 'draft' | 'committed' | 'drawn' | 'voided';
 export type PlanRow = typeof plans.$inferSelect;

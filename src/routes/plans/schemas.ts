@@ -1,6 +1,6 @@
 /** TypeBox shapes of plans and of the draw-v1 records (spec §5); they are the OpenAPI document. */
 import { Type } from 'typebox';
-import { CODE_PATTERN } from '../../lib/schemas.ts';
+import { CODE_PATTERN } from '../../schemas/common.ts';
 
 export const HEX64 = '^[0-9a-f]{64}$';
 export const PLAN_ID_PATTERN = '^PLAN-[0-9]{4}-[0-9]{4,}$';

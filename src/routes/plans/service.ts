@@ -28,8 +28,8 @@ import {
   type CommitRecord,
   type DrawRecord,
 } from '../../core/replay.ts';
-import { conflict, notFound, unprocessable } from '../../lib/errors.ts';
-import { appendLedgerEntry, appendLedgerEntryWithText } from '../ledger/repository.ts';
+import { conflict, notFound, unprocessable } from '../../domain/errors.ts';
+import { appendLedgerEntry, appendLedgerEntryWithText } from '../../domain/ledger/repository.ts';
 import { canonicalJson } from '../../core/jcs.ts';
 import { createPlanRepository, toInput, validatePlan, type PlanRow } from './repository.ts';
 import { buildSnapshots, inspectorLoad, loadPlanContext, type PlanContext, type PlanSpec } from './snapshot.ts';

@@ -27,7 +27,7 @@ import {
 } from '../../core/draw.ts';
 import { sha256Hex } from '../../core/sha256.ts';
 import type { CommitStratum } from '../../core/replay.ts';
-import { unprocessable } from '../../lib/errors.ts';
+import { unprocessable } from '../../domain/errors.ts';
 
 /** The parts of a plan that decide its snapshots. */
 export interface PlanSpec {

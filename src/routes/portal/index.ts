@@ -15,6 +15,7 @@ import { entityPage, entitySearchPage } from './pages/entities.ts';
 import { ledgerPage } from './pages/ledger.ts';
 import { verifyIndexPage, verifyPage } from './pages/verify.ts';
 import { errorPage } from './pages/errors.ts';
+import { httpStatusOf } from '../../plugins/errors.ts';
 import type { PlanStatus } from './format.ts';
 
 /** No inline script or style anywhere: CSS and JS are same-origin files. */
@@ -77,8 +78,8 @@ export default async function portalRoutes(app: FastifyInstance) {
     reply.headers(SECURITY_HEADERS);
   });
 
-  app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
-    const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+  app.setErrorHandler((error, request, reply) => {
+    const status = httpStatusOf(error);
     if (status === 500) request.log.error({ err: error }, 'portal error');
     return sendHtml(reply, errorPage(status, status === 500 ? '页面暂时无法显示，请稍后再试。' : '请求的地址或参数无效。'), status);
   });

@@ -7,8 +7,8 @@
 import { Type } from 'typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { CODE_PATTERN, ID_PATTERN, Paging, errorResponses, page } from '../../lib/schemas.ts';
-import { notFound } from '../../lib/errors.ts';
+import { CODE_PATTERN, ID_PATTERN, Paging, errorResponses, page } from '../../schemas/common.ts';
+import { notFound } from '../../domain/errors.ts';
 import { createPublicRepository } from './repository.ts';
 import { createPublicationRepository } from '../results/publication.ts';
 import { Publication } from '../results/index.ts';

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { registerImportRoute } from '../../lib/import/route.ts';
 import { textProblem } from '../../lib/import/values.ts';
-import { ID_PATTERN, Paging, bearer, errorResponses, page } from '../../lib/schemas.ts';
+import { ID_PATTERN, Paging, bearer, errorResponses, page } from '../../schemas/common.ts';
 import { recusalImport } from './import.ts';
 import { createRecusalRepository, type RecusalRow } from './repository.ts';
 

@@ -9,7 +9,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Db, Executor } from '../../db/client.ts';
 import { calendarDays } from '../../db/schema.ts';
 import { BUILTIN_CALENDAR_DAYS, BUILTIN_CALENDAR_YEARS, calendarOf, chinaDate, isIsoDate, type Calendar, type CalendarDayKind } from '../../core/calendar.ts';
-import { bearer, errorResponses } from '../../lib/schemas.ts';
+import { bearer, errorResponses } from '../../schemas/common.ts';
 
 export const DATE_PATTERN = '^\\d{4}-\\d{2}-\\d{2}$';
 

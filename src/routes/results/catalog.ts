@@ -9,8 +9,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Db, Executor } from '../../db/client.ts';
 import { departments, followUpActions, resultCodes } from '../../db/schema.ts';
 import { BUILTIN_FOLLOW_UP_ACTIONS, BUILTIN_RESULT_CODES } from '../../core/result-codes.ts';
-import { CODE_PATTERN, bearer, errorResponses } from '../../lib/schemas.ts';
-import { unprocessable } from '../../lib/errors.ts';
+import { CODE_PATTERN, bearer, errorResponses } from '../../schemas/common.ts';
+import { unprocessable } from '../../domain/errors.ts';
 
 export const ResultCode = Type.Object({
   code: Type.String(),

@@ -7,8 +7,8 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client.ts';
 import { execRows } from '../../db/client.ts';
 import { plans, publications, results } from '../../db/schema.ts';
-import { conflict, notFound, unprocessable } from '../../lib/errors.ts';
-import { appendLedgerEntry } from '../ledger/repository.ts';
+import { conflict, notFound, unprocessable } from '../../domain/errors.ts';
+import { appendLedgerEntry } from '../../domain/ledger/repository.ts';
 import { isoDate, isoInstant } from '../tasks/repository.ts';
 
 export type PublicationScope = 'all' | 'finished';

@@ -20,7 +20,7 @@ import {
   type ResultAttachment,
 } from '../../db/schema.ts';
 import { addWorkingDays, chinaDate, isIsoDate, type Calendar } from '../../core/calendar.ts';
-import { conflict, forbidden, notFound, unprocessable, type ErrorDetail } from '../../lib/errors.ts';
+import { conflict, forbidden, notFound, unprocessable, type ErrorDetail } from '../../domain/errors.ts';
 import { isOnTeam } from '../tasks/repository.ts';
 
 export interface Actor {

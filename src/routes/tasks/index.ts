@@ -7,9 +7,9 @@
 import { Type } from 'typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { CODE_PATTERN, ID_PATTERN, Paging, bearer, errorResponses, page } from '../../lib/schemas.ts';
+import { CODE_PATTERN, ID_PATTERN, Paging, bearer, errorResponses, page } from '../../schemas/common.ts';
 import { addWorkingDays, chinaDate, type Calendar } from '../../core/calendar.ts';
-import { forbidden, notFound, unprocessable } from '../../lib/errors.ts';
+import { forbidden, notFound, unprocessable } from '../../domain/errors.ts';
 import { createCalendarRepository, DATE_PATTERN } from '../results/calendar.ts';
 import { createResultRepository, resultJson } from '../results/repository.ts';
 import { overdueInspectedBy } from '../results/reports.ts';

@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import type { FastifyInstance } from 'fastify';
 import { inspectors } from '../../db/schema.ts';
 import { ROLES } from '../../plugins/auth.ts';
-import { bearer, errorResponses } from '../../lib/schemas.ts';
+import { bearer, errorResponses } from '../../schemas/common.ts';
 import { createTokenRepository, publicToken } from './repository.ts';
 
 const TokenInfo = Type.Object({
