@@ -29,8 +29,8 @@ import { openPostgres, type Database } from '../src/db/client.ts';
 import { runMigrations } from '../src/db/migrate.ts';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
-import { loadPlanContext, poolQuery, POOL_BATCH } from '../src/routes/plans/snapshot.ts';
-import { createPlanRepository } from '../src/routes/plans/repository.ts';
+import { loadPlanContext, poolQuery, POOL_BATCH } from '../src/domain/draws/pool.ts';
+import { createPlanRepository } from '../src/domain/plans/repository.ts';
 import { verifyDraw } from '../src/core/replay.ts';
 
 const { values: opts } = parseArgs({

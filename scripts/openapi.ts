@@ -1,6 +1,6 @@
 /** `npm run openapi`: regenerate openapi/openapi.json from the route schemas. */
 import { writeFileSync } from 'node:fs';
-import { generateOpenApiDocument } from '../src/lib/openapi-document.ts';
+import { generateOpenApiDocument } from '../src/openapi-document.ts';
 
 const path = new URL('../openapi/openapi.json', import.meta.url);
 writeFileSync(path, await generateOpenApiDocument());

@@ -8,19 +8,20 @@ import openapiPlugin from './plugins/openapi.ts';
 import healthRoutes from './routes/health/index.ts';
 import tokenRoutes from './routes/tokens/index.ts';
 import departmentRoutes from './routes/departments/index.ts';
-import gradeSchemeRoutes, { createGradeSchemeRepository } from './routes/grade-schemes/index.ts';
+import gradeSchemeRoutes from './routes/grade-schemes/index.ts';
+import { createGradeSchemeRepository } from './domain/directories/grade-schemes/repository.ts';
 import itemRoutes from './routes/items/index.ts';
 import entityRoutes from './routes/entities/index.ts';
 import gradeRoutes from './routes/grades/index.ts';
 import inspectorRoutes from './routes/inspectors/index.ts';
 import recusalRoutes from './routes/recusals/index.ts';
 import planRoutes from './routes/plans/index.ts';
-import publicPlanRoutes from './routes/plans/public.ts';
 import ledgerRoutes from './routes/ledger/index.ts';
 import taskRoutes from './routes/tasks/index.ts';
-import resultRoutes, { seedResultData } from './routes/results/index.ts';
+import resultRoutes from './routes/results/index.ts';
+import { seedResultData } from './domain/catalog/service.ts';
 import publicRoutes from './routes/public/index.ts';
-import portalRoutes from './routes/portal/index.ts';
+import portalRoutes from './portal/index.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -52,7 +53,7 @@ const MANAGEMENT_ROUTES = [
   resultRoutes,
 ];
 /** Read-only routes for everyone under /public/v1: no token, only published data. */
-const PUBLIC_ROUTES = [ledgerRoutes, publicPlanRoutes, publicRoutes];
+const PUBLIC_ROUTES = [ledgerRoutes, publicRoutes];
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const { config } = opts;

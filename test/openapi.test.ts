@@ -1,7 +1,7 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { generateOpenApiDocument } from '../src/lib/openapi-document.ts';
+import { generateOpenApiDocument } from '../src/openapi-document.ts';
 
 t.test('the committed OpenAPI document is current and valid OpenAPI 3.1', async (t) => {
   const generated = await generateOpenApiDocument();

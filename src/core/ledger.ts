@@ -4,8 +4,8 @@
  * hash = SHA-256( JCS(entry without its "hash" member) ), prevHash of the first entry = 64 zeros.
  */
 import { canonicalJson } from './jcs.ts';
-import { sha256Hex } from './sha256.ts';
-import { isHex64 } from './draw.ts';
+import { sha256Hex, type Sha256Factory } from './sha256.ts';
+import { isHex64 } from './draw/ids.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -25,7 +25,7 @@ export interface LedgerEntry<B = unknown> {
 
 export type UnhashedLedgerEntry<B = unknown> = Omit<LedgerEntry<B>, 'hash'>;
 
-export function isLedgerKind(k: unknown): k is LedgerKind {
+function isLedgerKind(k: unknown): k is LedgerKind {
   return typeof k === 'string' && (LEDGER_KINDS as readonly string[]).includes(k);
 }
 
@@ -59,26 +59,62 @@ export function ledgerEntryPreimageWithBodyText(entry: Omit<UnhashedLedgerEntry,
   return head + bodyJson + envelope.slice(head.length + 'null'.length);
 }
 
+/** What goes into the next entry of the chain (seq and prevHash come from the chain). */
+export interface LedgerEntryInput<B = unknown> {
+  kind: LedgerKind;
+  planId: string;
+  at: string;
+  body: B;
+  /** canonicalJson(body), when the caller has serialized it already (a big body, made while other work runs). */
+  bodyJson?: string;
+}
+
+/** A new entry, and its body's canonical JSON text as hashed: what a ledger stores and serves. */
+export interface BuiltLedgerEntry<B = unknown> {
+  entry: LedgerEntry<B>;
+  bodyJson: string;
+}
+
+/**
+ * The body's text inside the canonical entry of `at`. JCS sorts the members: at, body, kind, planId,
+ * prevHash, seq; so the body starts right after the "at" member, and the last `,"kind":` ends it, since
+ * planId, prevHash and seq after it are a string without unescaped quotes, a hash and an integer.
+ */
+function bodyTextOf(preimage: string, at: string): string {
+  const head = `{"at":${JSON.stringify(at)},"body":`;
+  const end = preimage.lastIndexOf(',"kind":');
+  if (!preimage.startsWith(head) || end < head.length) throw new Error('unexpected canonical ledger entry');
+  return preimage.slice(head.length, end);
+}
+
 /**
  * Builds the next entry of a chain. `prev` is the last entry (or null for the first entry of a
- * ledger: seq 1, prevHash = GENESIS_HASH).
+ * ledger: seq 1, prevHash = GENESIS_HASH). The entry is hashed with `hash` (default: the portable
+ * SHA-256; a server hashing megabyte bodies passes its native one). Throws if the body holds values
+ * JCS/§6 do not allow.
  */
 export function buildLedgerEntry<B>(
   prev: Pick<LedgerEntry, 'seq' | 'hash'> | null,
-  e: { kind: LedgerKind; planId: string; at: string; body: B },
-): LedgerEntry<B> {
+  e: LedgerEntryInput<B>,
+  hash?: Sha256Factory,
+): BuiltLedgerEntry<B> {
   if (!isLedgerKind(e.kind)) throw new Error(`unknown ledger kind ${JSON.stringify(e.kind)}`);
   if (typeof e.planId !== 'string') throw new Error('ledger entry planId must be a string');
   if (typeof e.at !== 'string') throw new Error('ledger entry "at" must be a string');
-  const unhashed: UnhashedLedgerEntry<B> = {
-    seq: prev === null ? 1 : prev.seq + 1,
-    kind: e.kind,
-    planId: e.planId,
-    at: e.at,
-    body: e.body,
-    prevHash: prev === null ? GENESIS_HASH : prev.hash,
-  };
-  return { ...unhashed, hash: ledgerEntryHash(unhashed) };
+  const seq = prev === null ? 1 : prev.seq + 1;
+  const prevHash = prev === null ? GENESIS_HASH : prev.hash;
+  const envelope = { seq, kind: e.kind, planId: e.planId, at: e.at, prevHash };
+  let preimage: string;
+  let bodyJson: string;
+  if (e.bodyJson !== undefined) {
+    preimage = ledgerEntryPreimageWithBodyText(envelope, e.bodyJson);
+    bodyJson = e.bodyJson;
+  } else {
+    preimage = ledgerEntryPreimage({ ...envelope, body: e.body });
+    bodyJson = bodyTextOf(preimage, e.at);
+  }
+  const entry: LedgerEntry<B> = { seq, kind: e.kind, planId: e.planId, at: e.at, body: e.body, prevHash, hash: sha256Hex(preimage, hash) };
+  return { entry, bodyJson };
 }
 
 export type LedgerVerification =

@@ -1,31 +1,13 @@
 /**
  * Public records of a draw (spec §5) and their verification. Pure: no I/O, runs in the browser.
  */
-import {
-  PROTOCOL,
-  type InspectorRef,
-  type RunDrawResult,
-  type SnapshotDigests,
-  type SnapshotFiles,
-  type ParsedSnapshots,
-  drawParsed,
-  parseSnapshotFiles,
-  activeDepartments,
-  assertGrade,
-  assertHex64,
-  commitmentOf,
-  computeSeed,
-  computeStrata,
-  isHex64,
-  prepareSnapshots,
-  publicEntropyError,
-  type Infeasibility,
-  type Protocol,
-  type PrepareSnapshotsInput,
-} from './draw.ts';
+import { PROTOCOL, assertGrade, assertHex64, isHex64, publicEntropyError, type Protocol } from './draw/ids.ts';
+import { activeDepartments, validateGradeOrder, validateRatios } from './draw/params.ts';
+import { parseSnapshotFiles } from './draw/parse.ts';
+import { drawParsed, prepareSnapshots, type PrepareSnapshotsInput, type RunDrawResult } from './draw/run.ts';
+import { commitmentOf, computeSeed } from './draw/seed.ts';
+import type { Infeasibility, InspectorRef, ParsedSnapshots, SnapshotDigests, SnapshotFiles } from './draw/types.ts';
 import { sha256Hex } from './sha256.ts';
-
-export type { SnapshotFiles };
 
 // ---------------------------------------------------------------------------------------------
 // Record types
@@ -123,7 +105,8 @@ export function buildCommitRecord(p: CommitRecordInput): CommitRecord {
     return { grade: s.grade, population: s.population, ratioBp: s.ratioBp };
   });
   const ratiosBp = Object.fromEntries(strata.map((s) => [s.grade, s.ratioBp]));
-  computeStrata(p.gradeOrder, ratiosBp, []); // validates gradeOrder + ratios
+  validateGradeOrder(p.gradeOrder);
+  validateRatios(p.gradeOrder, ratiosBp);
   activeDepartments(p.inspectorsPerTask); // validates codes and k
   return {
     protocol: PROTOCOL,

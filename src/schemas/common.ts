@@ -37,4 +37,13 @@ export const page = <T extends ReturnType<typeof Type.Object>>(item: T) =>
 
 export const CODE_PATTERN = '^[0-9A-Za-z_-]{1,32}$';
 export const ID_PATTERN = '^[0-9A-Za-z._-]{1,64}$';
+/** `{id}` path parameter of a directory id or plan id (a plan's own routes check its PLAN-… form). */
+export const IdParams = Type.Object({ id: Type.String({ pattern: ID_PATTERN }) });
 export const bearer = [{ bearerAuth: [] }];
+
+/**
+ * True when A and B are the same type (not merely assignable either way). For compile-time checks
+ * that a schema's Static<> is exactly a type defined elsewhere (e.g. a core record):
+ * `const _check: Equal<Static<typeof X>, Y> = true;`
+ */
+export type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;

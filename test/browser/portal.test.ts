@@ -12,6 +12,11 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { buildTestApp } from '../helper.ts';
 import { seedPortalScenario, XSS_NAME } from '../portal-fixture.ts';
 
+// The evaluate callbacks below run in the page (Chromium), not in Node. The project's tsconfig has no DOM
+// library (only src/verifier's has), so the few browser globals they use are declared here.
+declare const document: { activeElement: { textContent: string | null } | null; documentElement: { scrollWidth: number; clientWidth: number } };
+declare function getComputedStyle(element: unknown): { backgroundColor: string };
+
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OUTPUT = new URL('../output/', import.meta.url).pathname;
 

@@ -3,15 +3,9 @@
 //   SUICHA_PERF_ENTITIES=1000000 npx tap test/core/draw-perf.test.ts
 // Asserts only correctness at scale; timings and memory are printed as comments.
 import t from 'tap';
-import {
-  runDraw,
-  serializeEntitySnapshot,
-  serializeInspectorSnapshot,
-  serializeRecusalSnapshot,
-  type EntityRow,
-  type InspectorRow,
-  type RecusalRow,
-} from '../../src/core/draw.ts';
+import { serializeEntitySnapshot, serializeInspectorSnapshot, serializeRecusalSnapshot } from '../../src/core/draw/snapshot.ts';
+import { runDraw } from '../../src/core/draw/run.ts';
+import type { EntityRow, InspectorRow, RecusalRow } from '../../src/core/draw/types.ts';
 import { buildDrawRecord, prepareCommit, verifyDraw } from '../../src/core/replay.ts';
 
 const N = Number(process.env.SUICHA_PERF_ENTITIES ?? 250_000);

@@ -11,28 +11,21 @@ import {
   isEntityId,
   isGrade,
   isInspectorId,
-  assignInspectors,
-  checkFeasibility,
-  computeStrata,
-  drawEntities,
-  prepareSnapshots,
   compareUtf8,
-  countToDraw,
-  loadCap,
-  parseEntitySnapshot,
-  parseInspectorSnapshot,
-  parseRecusalSnapshot,
-  runDraw,
+} from '../../src/core/draw/ids.ts';
+import {
   serializeEntitySnapshot,
   serializeInspectorSnapshot,
   serializeRecusalSnapshot,
   snapshotDigests,
-  type EntityRow,
-  type InspectorRow,
-  type RecusalRow,
-  type RunDrawResult,
-} from '../../src/core/draw.ts';
-import { referenceDraw } from '../../src/core/draw-reference.ts';
+} from '../../src/core/draw/snapshot.ts';
+import { parseEntitySnapshot, parseInspectorSnapshot, parseRecusalSnapshot } from '../../src/core/draw/parse.ts';
+import { computeStrata, drawEntities, countToDraw } from '../../src/core/draw/entities.ts';
+import { assignInspectors, loadCap } from '../../src/core/draw/assign.ts';
+import { checkFeasibility } from '../../src/core/draw/feasibility.ts';
+import { prepareSnapshots, runDraw, type RunDrawResult } from '../../src/core/draw/run.ts';
+import type { EntityRow, InspectorRow, RecusalRow } from '../../src/core/draw/types.ts';
+import { referenceDraw } from './draw-reference.ts';
 import { buildDrawRecord, prepareCommit, verifyDraw } from '../../src/core/replay.ts';
 import { sha256Hex } from '../../src/core/sha256.ts';
 

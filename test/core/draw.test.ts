@@ -4,33 +4,34 @@ import {
   GRADE_RE,
   DEPARTMENT_RE,
   INSPECTOR_ID_RE,
-  assignInspectors,
-  checkFeasibility,
-  commitmentOf,
   compareUtf8,
-  computeSeed,
-  countToDraw,
-  drawEntities,
-  drawParsed,
-  filterRecusals,
   isHex64,
-  loadCap,
-  parseEntitySnapshot,
-  parseInspectorSnapshot,
-  parseRecusalSnapshot,
-  parseSnapshotFiles,
   publicEntropyError,
-  runDraw,
-  seedPreimage,
+  validatePublicEntropy,
+} from '../../src/core/draw/ids.ts';
+import {
+  createEntitySnapshotBuilder,
+  filterRecusals,
   serializeEntitySnapshot,
   serializeInspectorSnapshot,
   serializeRecusalSnapshot,
   snapshotDigests,
-  validatePublicEntropy,
-  type EntityRow,
-} from '../../src/core/draw.ts';
-import { sha256Hex, createSha256, utf8Encode } from '../../src/core/sha256.ts';
-import { SPEC_EXAMPLE as EX } from '../../src/core/spec-example.ts';
+} from '../../src/core/draw/snapshot.ts';
+import {
+  parseEntitySnapshot,
+  parseInspectorSnapshot,
+  parseRecusalSnapshot,
+  parseSnapshotFiles,
+} from '../../src/core/draw/parse.ts';
+import { commitmentOf, computeSeed, seedPreimage } from '../../src/core/draw/seed.ts';
+import { countToDraw, drawEntities } from '../../src/core/draw/entities.ts';
+import { assignInspectors, loadCap } from '../../src/core/draw/assign.ts';
+import { checkFeasibility, listInfeasibilities } from '../../src/core/draw/feasibility.ts';
+import { drawParsed, runDraw } from '../../src/core/draw/run.ts';
+import type { EntityRow } from '../../src/core/draw/types.ts';
+import { sha256Hex, createSha256, utf8Encode, type Sha256Factory } from '../../src/core/sha256.ts';
+import { nodeSha256 } from '../../src/domain/sha256.ts';
+import { SPEC_EXAMPLE as EX } from './spec-example.ts';
 
 // ------------------------------------------------------------------------------------------------
 // §7 worked example — a FIXED VECTOR. The expected values below are copied from the spec by hand;
@@ -130,6 +131,20 @@ t.test('sha256', async (t) => {
   t.throws(() => h.update('more'));
   const empty = createSha256();
   t.equal(empty.digestHex(), sha256Hex(''));
+});
+
+t.test("the server's native Sha256Factory gives the portable one's digests", async (t) => {
+  for (const factory of [createSha256, nodeSha256] as Sha256Factory[]) {
+    const h = factory();
+    h.update('ab\ud83d');
+    h.update('\ude00c');
+    h.update(utf8Encode('€'));
+    h.update('');
+    h.update('x'.repeat(200));
+    t.equal(h.digestHex(), sha256Hex('ab😀c€' + 'x'.repeat(200)));
+    t.throws(() => h.update('more'));
+    t.equal(sha256Hex(EX.entitySnapshot, factory), sha256Hex(EX.entitySnapshot));
+  }
 });
 
 // ------------------------------------------------------------------------------------------------
@@ -422,6 +437,75 @@ t.test('checkFeasibility reports the first failing entity and department', async
   t.equal(checkFeasibility(ents, insp, { D1: 0, D9: 0 }, []), null, 'k = 0 departments need nobody');
   // recusals of an inspector of another department do not count
   t.equal(checkFeasibility(ents, insp, { D1: 2 }, [{ inspectorId: 'c', entityId: 'e1' }]), null);
+});
+
+t.test('listInfeasibilities goes on past each failing entity, in id order', async (t) => {
+  const ents = ['e1', 'e2', 'e3', 'e4'].map((id) => ({ id, grade: 'A' }));
+  const insp = ['a', 'b', 'c'].map((inspectorId) => ({ departmentCode: 'D1', inspectorId }));
+  const rec = [
+    { inspectorId: 'a', entityId: 'e4' },
+    { inspectorId: 'b', entityId: 'e4' },
+    { inspectorId: 'a', entityId: 'e2' },
+    { inspectorId: 'b', entityId: 'e2' },
+    { inspectorId: 'a', entityId: 'e3' },
+  ];
+  const all = listInfeasibilities(ents, insp, { D1: 2 }, rec, 10);
+  t.strictSame(all.map((f) => [f.entityId, f.available]), [['e2', 1], ['e4', 1]]);
+  t.strictSame(all[0], checkFeasibility(ents, insp, { D1: 2 }, rec), 'the first is checkFeasibility');
+  t.equal(listInfeasibilities(ents, insp, { D1: 2 }, rec, 1).length, 1);
+  t.strictSame(listInfeasibilities(ents, insp, { D1: 1 }, rec, 10), []);
+});
+
+t.test('the entity file builder: batches, populations, problems, feasibility rows', async (t) => {
+  const rows = parseEntitySnapshot(EX.entitySnapshot);
+  for (const hash of [undefined, nodeSha256]) {
+    const b = createEntitySnapshotBuilder({ gradeOrder: EX.gradeOrder, hash });
+    b.addBatch(rows.slice(0, 5));
+    b.addBatch([]);
+    b.addBatch(rows.slice(5));
+    const file = b.finish();
+    t.equal(file.text, EX.entitySnapshot, 'the §7 file, from batches');
+    t.equal(file.digest, snapshotDigests(EX).entitySnapshotDigest);
+    t.strictSame(file.populations, [3, 4, 2, 3]);
+    t.strictSame(file.problems, []);
+    t.strictSame(file.feasibilityRows, [], 'only collected with `recused`');
+    t.throws(() => b.addBatch(rows), /after finish/);
+  }
+
+  // With maxProblems: bad rows are left out and reported (at most maxProblems of each kind).
+  const b = createEntitySnapshotBuilder({ gradeOrder: ['A', 'B'], maxProblems: 1, recused: new Set(['e4', 'e9']) });
+  b.addBatch([
+    { id: 'bad id', grade: 'A' },
+    { id: 'e1', grade: 'Z' },
+    { id: 'e2', grade: 'A' },
+    { id: 'bad/2', grade: 'A' },
+    { id: 'e3', grade: 'Y' },
+  ]);
+  b.addBatch([{ id: 'e4', grade: 'B' }, { id: 'e5', grade: 'A' }]);
+  const file = b.finish();
+  t.equal(file.text, 'e2\tA\ne4\tB\ne5\tA\n');
+  t.strictSame(file.populations, [2, 1]);
+  t.strictSame(file.problems, [
+    { code: 'invalid_entity_id', entityId: 'bad id' },
+    { code: 'unknown_grade', entityId: 'e1', grade: 'Z' },
+  ]);
+  t.strictSame(file.feasibilityRows, [{ id: 'e2', grade: 'A' }, { id: 'e4', grade: 'B' }], 'the first entity and the recused ones');
+
+  // Without maxProblems the first bad row throws; unsorted input always throws.
+  const strict = (r: EntityRow[], gradeOrder?: string[]) => () => createEntitySnapshotBuilder({ gradeOrder }).addBatch(r);
+  t.throws(strict([{ id: 'a b', grade: 'A' }]), /invalid entity id "a b"/);
+  t.throws(strict([{ id: 'a', grade: 'A-' }], ['A']), /entity a has grade "A-" which is not in gradeOrder/);
+  t.throws(strict([{ id: 'a', grade: 'A b' }]), /invalid grade code/);
+  t.throws(strict([{ id: 'b', grade: 'A' }, { id: 'a', grade: 'A' }]), /not strictly ascending at a \(after b\)/);
+  t.throws(strict([{ id: 'a', grade: 'A' }, { id: 'a', grade: 'A' }]), /duplicate entity id a/);
+  const split = createEntitySnapshotBuilder();
+  split.addBatch([{ id: 'b', grade: 'A' }]);
+  t.throws(() => split.addBatch([{ id: 'a', grade: 'A' }]), /not strictly ascending/, 'across batches too');
+  t.throws(() => createEntitySnapshotBuilder({ gradeOrder: ['A', 'A'] }), /twice/);
+});
+
+t.test('runDraw with another SHA-256 implementation gives the same draw', async (t) => {
+  t.strictSame(runDraw(EX, nodeSha256), runDraw(EX));
 });
 
 t.test('runDraw rejects bad input clearly', async (t) => {

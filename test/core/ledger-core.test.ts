@@ -12,8 +12,8 @@ import {
   verifyLedger,
   type LedgerEntry,
 } from '../../src/core/ledger.ts';
-import { sha256Hex } from '../../src/core/sha256.ts';
-import { SPEC_EXAMPLE_EXPECTED } from '../../src/core/spec-example.ts';
+import { createSha256, sha256Hex } from '../../src/core/sha256.ts';
+import { SPEC_EXAMPLE_EXPECTED } from './spec-example.ts';
 
 // The §7 entry exactly as printed in the spec (parsed from its JSON text, not rebuilt by us).
 const SPEC_ENTRY_JSON =
@@ -31,8 +31,13 @@ t.test('§7 ledger entry hash (fixed vector)', async (t) => {
   // the copy in spec-example.ts is the same entry
   t.strictSame(SPEC_EXAMPLE_EXPECTED.ledgerEntry, entry);
   // building it from its parts gives the same entry
-  const built = buildLedgerEntry(null, { kind: 'plan.committed', planId: entry.planId, at: entry.at, body: entry.body });
-  t.strictSame(built, entry);
+  const parts = { kind: 'plan.committed' as const, planId: entry.planId, at: entry.at, body: entry.body };
+  const built = buildLedgerEntry(null, parts);
+  t.strictSame(built.entry, entry);
+  t.equal(built.bodyJson, canonicalJson(entry.body), 'and the body text as hashed');
+  // from the body's text, and with another SHA-256 implementation: the same entry
+  const fromText = buildLedgerEntry(null, { ...parts, bodyJson: built.bodyJson }, createSha256);
+  t.strictSame(fromText, built);
 });
 
 function chain(n: number): LedgerEntry[] {
@@ -45,7 +50,7 @@ function chain(n: number): LedgerEntry[] {
         planId: `PLAN-${Math.floor(i / 4)}`,
         at: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(),
         body: { i, nested: { list: [i, 'x', null, true] }, text: '回避 ' + i },
-      }),
+      }).entry,
     );
   }
   return out;

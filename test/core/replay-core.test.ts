@@ -1,18 +1,9 @@
 import t from 'tap';
-import {
-  commitmentOf,
-  computeSeed,
-  parseEntitySnapshot,
-  parseInspectorSnapshot,
-  parseRecusalSnapshot,
-  runDraw,
-  serializeEntitySnapshot,
-  serializeInspectorSnapshot,
-  serializeRecusalSnapshot,
-  type EntityRow,
-  type InspectorRow,
-  type RecusalRow,
-} from '../../src/core/draw.ts';
+import { serializeEntitySnapshot, serializeInspectorSnapshot, serializeRecusalSnapshot } from '../../src/core/draw/snapshot.ts';
+import { parseEntitySnapshot, parseInspectorSnapshot, parseRecusalSnapshot } from '../../src/core/draw/parse.ts';
+import { commitmentOf, computeSeed } from '../../src/core/draw/seed.ts';
+import { runDraw } from '../../src/core/draw/run.ts';
+import type { EntityRow, InspectorRow, RecusalRow } from '../../src/core/draw/types.ts';
 import {
   buildCommitRecord,
   buildDrawRecord,
@@ -25,7 +16,7 @@ import {
   type VerifyInput,
 } from '../../src/core/replay.ts';
 import { sha256Hex } from '../../src/core/sha256.ts';
-import { SPEC_EXAMPLE as EX, SPEC_EXAMPLE_EXPECTED } from '../../src/core/spec-example.ts';
+import { SPEC_EXAMPLE as EX, SPEC_EXAMPLE_EXPECTED } from './spec-example.ts';
 
 function specRecords(includeGrades = true) {
   const prepared = prepareCommit({

@@ -3,10 +3,10 @@ import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { buildTestApp, type TestApp } from '../helper.ts';
 import { execRows, type Executor } from '../../src/db/client.ts';
-import { SPEC_EXAMPLE, SPEC_EXAMPLE_EXPECTED } from '../../src/core/spec-example.ts';
+import { SPEC_EXAMPLE, SPEC_EXAMPLE_EXPECTED } from '../core/spec-example.ts';
 import { verifyDraw } from '../../src/core/replay.ts';
 import { verifyLedger, ledgerEntryHash } from '../../src/core/ledger.ts';
-import { createPlanService } from '../../src/routes/plans/service.ts';
+import { createDrawService } from '../../src/domain/draws/service.ts';
 import { planBody, seedDirectories, specDirectories, syntheticDirectories } from '../fixtures/directories.ts';
 
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
@@ -265,7 +265,7 @@ t.test('a draw written in several insert batches: every task and team as in the 
   await seedDirectories(database.db, syntheticDirectories(300));
   const { id, commit } = await committed(app);
   // batches of 7: the statements are sent together and must all land, in one transaction
-  const service = createPlanService(database, { taskBatch: 7 });
+  const service = createDrawService(database, { taskBatch: 7 });
   const { statusCode, recordJson } = await service.draw(id, 'batches', { tokenId: null }, null);
   t.equal(statusCode, 201);
   const draw = JSON.parse(recordJson);

@@ -1,11 +1,11 @@
-/** The shared import pipeline (src/lib/import), exercised through the entity and grade imports. */
+/** The shared import pipeline (src/domain/directories/import), exercised through the entity and grade imports. */
 import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import t from 'tap';
 import { makeUscc } from '../../src/core/uscc.ts';
-import { completeLength, firstInvalidUtf8 } from '../../src/lib/import/utf8.ts';
-import { parseBoolean, parseTimestamp, splitList, textProblem } from '../../src/lib/import/values.ts';
+import { completeLength, firstInvalidUtf8 } from '../../src/domain/directories/import/utf8.ts';
+import { parseBoolean, parseTimestamp, splitList, textProblem } from '../../src/domain/directories/import/values.ts';
 import { ADMIN_TOKEN, buildTestApp, type TestApp } from '../helper.ts';
 
 const uscc = (n: number) => makeUscc(`91500112MA${String(n).padStart(7, '0')}`);

@@ -2,7 +2,7 @@ import t from 'tap';
 import { sql } from 'drizzle-orm';
 import { buildTestApp } from '../helper.ts';
 import { execRows } from '../../src/db/client.ts';
-import { SPEC_EXAMPLE_EXPECTED } from '../../src/core/spec-example.ts';
+import { SPEC_EXAMPLE_EXPECTED } from '../core/spec-example.ts';
 import { planBody, seedDirectories, specDirectories, syntheticDirectories } from '../fixtures/directories.ts';
 
 const count = async (db: Parameters<typeof execRows>[0], table: string) =>

@@ -6,9 +6,9 @@
 import t, { type Test } from 'tap';
 import { buildTestApp } from '../helper.ts';
 import { seedPortalScenario, XSS_NAME, UNPUBLISHED_FINDING, chinaToday } from '../portal-fixture.ts';
-import { CONTENT_SECURITY_POLICY } from '../../src/routes/portal/index.ts';
-import { escapeHtml, html, raw } from '../../src/routes/portal/html.ts';
-import { percent } from '../../src/routes/portal/format.ts';
+import { CONTENT_SECURITY_POLICY } from '../../src/portal/index.ts';
+import { escapeHtml, html, raw } from '../../src/portal/html.ts';
+import { percent } from '../../src/portal/format.ts';
 
 type Res = { statusCode: number; headers: Record<string, unknown>; body: string };
 

@@ -9,9 +9,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildTestApp, type TestApp } from '../helper.ts';
 import { planBody, seedDirectories, syntheticDirectories } from '../fixtures/directories.ts';
-import { SPEC_EXAMPLE, SPEC_EXAMPLE_EXPECTED } from '../../src/core/spec-example.ts';
+import { SPEC_EXAMPLE, SPEC_EXAMPLE_EXPECTED } from '../core/spec-example.ts';
 import { buildCommitRecord, buildDrawRecord } from '../../src/core/replay.ts';
-import { commitmentOf, runDraw } from '../../src/core/draw.ts';
+import { commitmentOf } from '../../src/core/draw/seed.ts';
+import { runDraw } from '../../src/core/draw/run.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 

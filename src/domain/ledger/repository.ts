@@ -7,9 +7,9 @@
  */
 import { sql } from 'drizzle-orm';
 import { PgTransaction } from 'drizzle-orm/pg-core';
-import { execRows, type Executor } from '../../db/client.ts';
-import { createHash } from 'node:crypto';
-import { GENESIS_HASH, isLedgerKind, ledgerEntryPreimage, ledgerEntryPreimageWithBodyText, type LedgerEntry, type LedgerKind, type UnhashedLedgerEntry } from '../../core/ledger.ts';
+import { execRows, type Database, type Executor } from '../../db/client.ts';
+import { GENESIS_HASH, buildLedgerEntry, type BuiltLedgerEntry, type LedgerEntry, type LedgerKind } from '../../core/ledger.ts';
+import { nodeSha256 } from '../sha256.ts';
 
 /** Key of the advisory lock that serializes appends (any constant works; this one spells "ledger"). */
 const LEDGER_LOCK_KEY = 0x6c6564676572n;
@@ -38,60 +38,34 @@ export async function appendLedgerEntry(tx: Executor, input: AppendInput): Promi
 }
 
 /** appendLedgerEntry, also giving the body's canonical JSON text as stored (a draw answers with it). */
-export async function appendLedgerEntryWithText(tx: Executor, input: AppendInput): Promise<{ entry: LedgerEntry; bodyJson: string }> {
+export async function appendLedgerEntryWithText(tx: Executor, input: AppendInput): Promise<BuiltLedgerEntry> {
   // Outside a transaction the xact lock would be released at once and two appends could fork the chain.
   if (!(tx instanceof PgTransaction)) throw new Error('appendLedgerEntry must run inside a transaction');
   checkInput(input);
   await tx.execute(sql`SELECT pg_advisory_xact_lock(${sql.raw(LEDGER_LOCK_KEY.toString())})`);
   const [head] = await execRows<{ seq: number | string; hash: string }>(tx, sql`SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1`);
-  const unhashed: UnhashedLedgerEntry = {
-    seq: head ? Number(head.seq) + 1 : 1,
-    kind: input.kind,
-    planId: input.planId,
-    at: input.at ?? new Date().toISOString(),
-    body: input.body,
-    prevHash: head ? head.hash : GENESIS_HASH,
-  };
-  // The core's JCS text (it throws on values §6 does not allow, like fractions), hashed with node's
-  // native SHA-256: a draw's body is megabytes. The body is stored as its part of that canonical text,
-  // so what is served back is exactly what was hashed.
-  let preimage: string;
-  let bodyJson: string;
-  if (input.bodyJson !== undefined) {
-    const { body: _body, ...envelope } = unhashed;
-    preimage = ledgerEntryPreimageWithBodyText(envelope, input.bodyJson);
-    bodyJson = input.bodyJson;
-  } else {
-    preimage = ledgerEntryPreimage(unhashed);
-    bodyJson = bodyText(preimage);
-  }
-  const entry: LedgerEntry = { ...unhashed, hash: createHash('sha256').update(preimage, 'utf8').digest('hex') };
+  // The core builds and hashes the entry (its JCS throws on values §6 does not allow, like fractions),
+  // with node's native SHA-256: a draw's body is megabytes. The body is stored as its part of that
+  // canonical text, so what is served back is exactly what was hashed.
+  const built = buildLedgerEntry(
+    head ? { seq: Number(head.seq), hash: head.hash } : null,
+    { kind: input.kind, planId: input.planId, at: input.at ?? new Date().toISOString(), body: input.body, bodyJson: input.bodyJson },
+    nodeSha256,
+  );
+  const { entry, bodyJson } = built;
   await tx.execute(
     sql`INSERT INTO ledger (seq, kind, plan_id, at, body, prev_hash, hash)
         VALUES (${entry.seq}, ${entry.kind}, ${entry.planId}, ${entry.at}, ${bodyJson}, ${entry.prevHash}, ${entry.hash})`,
   );
-  return { entry, bodyJson };
+  return built;
 }
 
+/** What the table needs beyond the core's checks: a plan, and `at` exactly as Date.prototype.toISOString writes it. */
 function checkInput(input: AppendInput): void {
-  if (!isLedgerKind(input.kind)) throw new Error(`unknown ledger kind ${JSON.stringify(input.kind)}`);
   if (typeof input.planId !== 'string' || input.planId === '') throw new Error('a ledger entry needs a planId');
   if (input.at !== undefined && !ISO_INSTANT.test(input.at)) {
     throw new Error(`ledger "at" must be ISO-8601 UTC with milliseconds, got ${JSON.stringify(input.at)}`);
   }
-}
-
-/**
- * The body's text inside the canonical entry. JCS sorts the members: at, body, kind, planId, prevHash,
- * seq. "at" (an ISO instant) holds no quote, so the first `"body":` is the member; the last `,"kind":`
- * is the top-level one, since planId, prevHash and seq after it are a string without unescaped quotes,
- * a hash and an integer.
- */
-function bodyText(preimage: string): string {
-  const start = preimage.indexOf('"body":') + '"body":'.length;
-  const end = preimage.lastIndexOf(',"kind":');
-  if (!preimage.startsWith('{"at":') || start < '"body":'.length || end < start) throw new Error('unexpected canonical ledger entry');
-  return preimage.slice(start, end);
 }
 
 interface Row {
@@ -151,4 +125,43 @@ export function createLedgerRepository(db: Executor) {
       return rows.map((r) => ({ seq: Number(r.seq), kind: r.kind, at: r.at, hash: r.hash }));
     },
   };
+}
+
+// ─── Reads for the portal's ledger page and its chain check ─────────────────────────────────────────
+
+/** The last entry's seq, hash and time, or null for an empty ledger. */
+export async function ledgerHeadSummary(db: Executor): Promise<{ seq: number; hash: string; at: string } | null> {
+  const [r] = await execRows<{ seq: number | string; hash: string; at: string }>(db, sql`SELECT seq, hash, at FROM ledger ORDER BY seq DESC LIMIT 1`);
+  return r ? { seq: Number(r.seq), hash: r.hash, at: r.at } : null;
+}
+
+/** One page of entries newest first, without their bodies, and how many there are (optionally one plan's). */
+export async function ledgerSummaryPage(db: Executor, limit: number, offset: number, planId?: string) {
+  const where = planId ? sql`WHERE plan_id = ${planId}` : sql``;
+  const [{ total }] = await execRows<{ total: number }>(db, sql`SELECT count(*)::int AS total FROM ledger ${where}`);
+  const rows = await execRows<Omit<Row, 'body'>>(
+    db,
+    sql`SELECT seq, kind, plan_id, at, prev_hash, hash FROM ledger ${where} ORDER BY seq DESC LIMIT ${limit} OFFSET ${offset}`,
+  );
+  return {
+    total: Number(total),
+    rows: rows.map((r) => ({ seq: Number(r.seq), kind: r.kind, planId: r.plan_id, at: r.at, prevHash: r.prev_hash, hash: r.hash })),
+  };
+}
+
+/** The stored hash of entry `seq`, or null when there is none. */
+export async function ledgerHashAt(db: Executor, seq: number): Promise<string | null> {
+  const [row] = await execRows<{ hash: string }>(db, sql`SELECT hash FROM ledger WHERE seq = ${seq}`);
+  return row?.hash ?? null;
+}
+
+/** The entries after `afterSeq`, ascending, in batches from a server-side cursor: memory stays bounded. */
+export async function* streamLedgerEntries(database: Pick<Database, 'streamQuery'>, afterSeq: number, batchSize: number): AsyncGenerator<LedgerEntry[]> {
+  for await (const batch of database.streamQuery<Row>(
+    'SELECT seq, kind, plan_id, at, body, prev_hash, hash FROM ledger WHERE seq > $1 ORDER BY seq',
+    [afterSeq],
+    batchSize,
+  )) {
+    yield batch.map(toEntry);
+  }
 }

@@ -1,10 +1,9 @@
-import { asc, eq } from 'drizzle-orm';
 import { Type } from 'typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Db } from '../../db/client.ts';
-import { departments } from '../../db/schema.ts';
+import { createDepartmentRepository, type DepartmentRow } from '../../domain/directories/departments/repository.ts';
 import { CODE_PATTERN, bearer, errorResponses } from '../../schemas/common.ts';
+import { DepartmentPutBody } from '../../schemas/directories.ts';
 
 const Department = Type.Object({
   code: Type.String(),
@@ -14,28 +13,7 @@ const Department = Type.Object({
   updatedAt: Type.String({ format: 'date-time' }),
 });
 
-type Row = typeof departments.$inferSelect;
-const toJson = (r: Row) => ({ ...r, createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString() });
-
-export function createDepartmentRepository(db: Db) {
-  return {
-    list: () => db.select().from(departments).orderBy(asc(departments.code)),
-    get: async (code: string) => (await db.select().from(departments).where(eq(departments.code, code)))[0] ?? null,
-    /** Upsert; `created` tells a new department from an update. */
-    async put(code: string, input: { name: string; active?: boolean }) {
-      const [existing] = await db.select({ code: departments.code }).from(departments).where(eq(departments.code, code));
-      const [row] = await db
-        .insert(departments)
-        .values({ code, name: input.name, active: input.active ?? true })
-        .onConflictDoUpdate({
-          target: departments.code,
-          set: { name: input.name, active: input.active ?? true, updatedAt: new Date() },
-        })
-        .returning();
-      return { row, created: !existing };
-    },
-  };
-}
+const toJson = (r: DepartmentRow) => ({ ...r, createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString() });
 
 export default async function departmentRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -51,10 +29,7 @@ export default async function departmentRoutes(fastify: FastifyInstance) {
         summary: 'Create or update a department (e.g. SCJG 市场监管局)',
         security: bearer,
         params,
-        body: Type.Object(
-          { name: Type.String({ minLength: 1, maxLength: 200 }), active: Type.Optional(Type.Boolean()) },
-          { additionalProperties: false },
-        ),
+        body: DepartmentPutBody,
         response: { 200: Department, 201: Department, ...errorResponses(400, 401, 403) },
       },
     },

@@ -2,16 +2,14 @@ import { Type } from 'typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { chongqingRegionName } from '../../core/regions.ts';
-import { registerImportRoute } from '../../lib/import/route.ts';
-import { chinaTime, textProblem } from '../../lib/import/values.ts';
+import { entityImport } from '../../domain/directories/entities/import.ts';
+import type { EntityRow } from '../../domain/directories/entities/repository.ts';
+import { createEntityService } from '../../domain/directories/entities/service.ts';
+import { chinaTime } from '../../domain/directories/import/values.ts';
 import { ID_PATTERN, CODE_PATTERN, Paging, bearer, errorResponses, page } from '../../schemas/common.ts';
-import { ENTITY_STATUSES, entityImport, regionProblem } from './import.ts';
-import { createEntityRepository, type EntityRow } from './repository.ts';
+import { ENTITY_STATUSES, EntityFilterQuery, EntityPatchBody } from '../../schemas/directories.ts';
+import { registerImportRoute } from '../import-route.ts';
 
-const Status = Type.Union(
-  ENTITY_STATUSES.map((s) => Type.Literal(s)),
-  { description: 'only active entities enter a draw; inactive, suspended (停业), revoked (吊销), closed (注销) do not' },
-);
 const nullableString = () => Type.Union([Type.String(), Type.Null()]);
 
 const Entity = Type.Object({
@@ -51,7 +49,7 @@ const Evaluation = Type.Object({
   current: Type.Boolean({ description: 'this evaluation is the entity’s current grade in the scheme' }),
 });
 
-export const entityJson = (r: EntityRow) => ({
+const entityJson = (r: EntityRow) => ({
   id: r.id,
   idType: r.idType,
   name: r.name,
@@ -68,7 +66,7 @@ export const entityJson = (r: EntityRow) => ({
 
 export default async function entityRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const repo = createEntityRepository(app.database.db);
+  const entityService = createEntityService(app.database);
   const params = Type.Object({ id: Type.String({ pattern: ID_PATTERN }) });
 
   await registerImportRoute(app, {
@@ -91,22 +89,13 @@ export default async function entityRoutes(fastify: FastifyInstance) {
         tags: ['directories'],
         summary: 'List entities (检查对象)',
         security: bearer,
-        querystring: Type.Intersect([
-          Paging,
-          Type.Object({
-            q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'id prefix, or part of the name' })),
-            region: Type.Optional(Type.String({ pattern: '^[0-9]{6}$' })),
-            type: Type.Optional(Type.String({ maxLength: 64 })),
-            industry: Type.Optional(Type.String({ maxLength: 100 })),
-            status: Type.Optional(Status),
-          }),
-        ]),
+        querystring: Type.Intersect([Paging, EntityFilterQuery]),
         response: { 200: page(Entity), ...errorResponses(400, 401, 403) },
       },
     },
     async (request) => {
       const { limit, offset, ...filter } = request.query;
-      const { rows, total } = await repo.list(filter, limit, offset);
+      const { rows, total } = await entityService.list(filter, limit, offset);
       return { items: rows.map(entityJson), total, limit, offset };
     },
   );
@@ -123,18 +112,9 @@ export default async function entityRoutes(fastify: FastifyInstance) {
         response: { 200: EntityDetail, ...errorResponses(400, 401, 403, 404) },
       },
     },
-    async (request, reply) => {
-      const row = await repo.get(request.params.id);
-      if (!row) return reply.notFound(`no entity ${request.params.id}`);
-      const grades = (await repo.currentGrades(row.id)).map((g) => ({
-        scheme: g.scheme,
-        schemeName: g.schemeName,
-        public: g.schemePublic,
-        grade: g.grade,
-        gradeLabel: g.schemeGrades.find((x) => x.code === g.grade)?.label ?? null,
-        evaluatedAt: chinaTime(g.evaluatedAt),
-      }));
-      return { ...entityJson(row), grades };
+    async (request) => {
+      const { entity, grades } = await entityService.getWithGrades(request.params.id);
+      return { ...entityJson(entity), grades: grades.map((g) => ({ ...g, evaluatedAt: chinaTime(g.evaluatedAt) })) };
     },
   );
 
@@ -151,11 +131,9 @@ export default async function entityRoutes(fastify: FastifyInstance) {
         response: { 200: page(Evaluation), ...errorResponses(400, 401, 403, 404) },
       },
     },
-    async (request, reply) => {
-      const { id } = request.params;
-      if (!(await repo.get(id))) return reply.notFound(`no entity ${id}`);
+    async (request) => {
       const { limit, offset, scheme } = request.query;
-      const { rows, total } = await repo.history(id, scheme, limit, offset);
+      const { rows, total } = await entityService.history(request.params.id, scheme, limit, offset);
       const items = rows.map((r) => ({
         scheme: r.scheme,
         grade: r.grade,
@@ -176,37 +154,10 @@ export default async function entityRoutes(fastify: FastifyInstance) {
         summary: 'Change an entity (e.g. deactivate it: status inactive / closed)',
         security: bearer,
         params,
-        body: Type.Object(
-          {
-            name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-            type: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-            region: Type.Optional(Type.String({ description: '行政区划代码' })),
-            industry: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-            // null first: with type coercion on, a string-first union would turn null into ""
-            address: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 500 })])),
-            status: Type.Optional(Status),
-            tags: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 500 })])),
-          },
-          { additionalProperties: false, minProperties: 1 },
-        ),
+        body: EntityPatchBody,
         response: { 200: Entity, ...errorResponses(400, 401, 403, 404, 422) },
       },
     },
-    async (request, reply) => {
-      const body = request.body;
-      const problems: { field: string; message: string }[] = [];
-      if (body.region !== undefined) {
-        const p = regionProblem(body.region);
-        if (p) problems.push({ field: 'region', message: p });
-      }
-      for (const field of ['name', 'type', 'industry', 'address', 'tags'] as const) {
-        const v = body[field];
-        const p = typeof v === 'string' ? textProblem(v, 500) : null;
-        if (p) problems.push({ field, message: `${field} ${p}` });
-      }
-      if (problems.length) reply.unprocessable('invalid entity fields', problems);
-      const row = await repo.update(request.params.id, body);
-      return row ? entityJson(row) : reply.notFound(`no entity ${request.params.id}`);
-    },
+    async (request) => entityJson(await entityService.update(request.params.id, request.body)),
   );
 }

@@ -1,9 +1,10 @@
 import { Type } from 'typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { registerImportRoute } from '../../lib/import/route.ts';
+import { gradeImport } from '../../domain/directories/grades/import.ts';
+import { createGradeService } from '../../domain/directories/grades/service.ts';
 import { CODE_PATTERN, bearer, errorResponses } from '../../schemas/common.ts';
-import { gradeImport } from './import.ts';
+import { registerImportRoute } from '../import-route.ts';
 
 const Summary = Type.Object({
   scheme: Type.String(),
@@ -22,7 +23,7 @@ const Summary = Type.Object({
 
 export default async function gradeRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const database = app.database;
+  const grades = createGradeService(app.database);
 
   await registerImportRoute(app, {
     url: '/grades/import',
@@ -49,29 +50,6 @@ export default async function gradeRoutes(fastify: FastifyInstance) {
         response: { 200: Summary, ...errorResponses(400, 401, 403, 404) },
       },
     },
-    async (request, reply) => {
-      const { scheme } = request.query;
-      return database.rawTransaction(async (tx) => {
-        const [s] = await tx.query<{ grades: { code: string; label: string }[]; default_grade: string }>(
-          'SELECT grades, default_grade FROM grade_schemes WHERE code = $1',
-          [scheme],
-        );
-        if (!s) return reply.notFound(`no grade scheme ${scheme}`);
-        const counts = await tx.query<{ grade: string | null; entities: number | string }>(
-          `SELECT c.grade, count(*) AS entities FROM entities e
-           LEFT JOIN current_grades c ON c.entity_id = e.id AND c.scheme = $1
-           WHERE e.status = 'active' GROUP BY c.grade`,
-          [scheme],
-        );
-        const evaluated = new Map(counts.filter((c) => c.grade !== null).map((c) => [c.grade!, Number(c.entities)]));
-        const ungraded = Number(counts.find((c) => c.grade === null)?.entities ?? 0);
-        const grades = s.grades.map((g) => {
-          const n = evaluated.get(g.code) ?? 0;
-          return { grade: g.code, label: g.label, evaluated: n, entities: n + (g.code === s.default_grade ? ungraded : 0) };
-        });
-        const activeEntities = counts.reduce((sum, c) => sum + Number(c.entities), 0);
-        return { scheme, defaultGrade: s.default_grade, activeEntities, grades };
-      });
-    },
+    async (request) => grades.summary(request.query.scheme),
   );
 }

@@ -1,12 +1,12 @@
 import { Type } from 'typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { registerImportRoute } from '../../lib/import/route.ts';
-import { textProblem } from '../../lib/import/values.ts';
-import { CODE_PATTERN, ID_PATTERN, Paging, bearer, errorResponses, page } from '../../schemas/common.ts';
-import { checkQualifications, inspectorImport, type QualificationContext } from './import.ts';
-import { departments, items } from '../../db/schema.ts';
-import { createInspectorRepository, type InspectorRow } from './repository.ts';
+import { inspectorImport } from '../../domain/directories/inspectors/import.ts';
+import type { InspectorRow } from '../../domain/directories/inspectors/repository.ts';
+import { createInspectorService } from '../../domain/directories/inspectors/service.ts';
+import { ID_PATTERN, Paging, bearer, errorResponses, page } from '../../schemas/common.ts';
+import { InspectorFilterQuery, InspectorPatchBody } from '../../schemas/directories.ts';
+import { registerImportRoute } from '../import-route.ts';
 
 const Inspector = Type.Object({
   id: Type.String({ description: 'the inspector id used in draws (e.g. the 执法证 number)' }),
@@ -19,7 +19,7 @@ const Inspector = Type.Object({
   updatedAt: Type.String({ format: 'date-time' }),
 });
 
-export const inspectorJson = (r: InspectorRow) => ({
+const inspectorJson = (r: InspectorRow) => ({
   id: r.id,
   name: r.name,
   departmentCode: r.departmentCode,
@@ -32,16 +32,9 @@ export const inspectorJson = (r: InspectorRow) => ({
 
 export default async function inspectorRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const database = app.database;
-  const repo = createInspectorRepository(database.db);
+  const inspectorService = createInspectorService(app.database);
   const params = Type.Object({ id: Type.String({ pattern: ID_PATTERN }) });
   const readers = app.requireRole('planner', 'auditor', 'inspector');
-  const qualificationContext = async (): Promise<QualificationContext> => {
-    const db = database.db;
-    const depts = await db.select({ code: departments.code }).from(departments);
-    const itemRows = await db.select({ code: items.code, departmentCode: items.departmentCode }).from(items);
-    return { departments: new Set(depts.map((d) => d.code)), items: new Map(itemRows.map((i) => [i.code, i.departmentCode])) };
-  };
 
   await registerImportRoute(app, {
     url: '/inspectors/import',
@@ -61,20 +54,13 @@ export default async function inspectorRoutes(fastify: FastifyInstance) {
         tags: ['directories'],
         summary: 'List inspectors (执法检查人员)',
         security: bearer,
-        querystring: Type.Intersect([
-          Paging,
-          Type.Object({
-            department: Type.Optional(Type.String({ pattern: CODE_PATTERN })),
-            active: Type.Optional(Type.Boolean()),
-            q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'id prefix, or part of the name' })),
-          }),
-        ]),
+        querystring: Type.Intersect([Paging, InspectorFilterQuery]),
         response: { 200: page(Inspector), ...errorResponses(400, 401, 403) },
       },
     },
     async (request) => {
       const { limit, offset, ...filter } = request.query;
-      const { rows, total } = await repo.list(filter, limit, offset);
+      const { rows, total } = await inspectorService.list(filter, limit, offset);
       return { items: rows.map(inspectorJson), total, limit, offset };
     },
   );
@@ -92,7 +78,7 @@ export default async function inspectorRoutes(fastify: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const row = await repo.get(request.params.id);
+      const row = await inspectorService.get(request.params.id);
       return row ? inspectorJson(row) : reply.notFound(`no inspector ${request.params.id}`);
     },
   );
@@ -106,47 +92,10 @@ export default async function inspectorRoutes(fastify: FastifyInstance) {
         summary: 'Change an inspector (e.g. deactivate, or change qualifications)',
         security: bearer,
         params,
-        body: Type.Object(
-          {
-            name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-            departmentCode: Type.Optional(Type.String({ pattern: CODE_PATTERN })),
-            certificateNo: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-            qualifications: Type.Optional(
-              Type.Array(Type.String({ pattern: CODE_PATTERN }), { maxItems: 1000, description: 'item codes; [] = every item of the department' }),
-            ),
-            active: Type.Optional(Type.Boolean()),
-          },
-          { additionalProperties: false, minProperties: 1 },
-        ),
+        body: InspectorPatchBody,
         response: { 200: Inspector, ...errorResponses(400, 401, 403, 404, 422) },
       },
     },
-    async (request, reply) => {
-      const { id } = request.params;
-      const body = request.body;
-      const current = await repo.get(id);
-      if (!current) return reply.notFound(`no inspector ${id}`);
-      const problems: { field: string; message: string }[] = [];
-      for (const field of ['name', 'certificateNo'] as const) {
-        const p = body[field] === undefined ? null : textProblem(body[field], 100);
-        if (p) problems.push({ field, message: `${field} ${p}` });
-      }
-      const department = body.departmentCode ?? current.departmentCode;
-      const ctx = await qualificationContext();
-      if (!ctx.departments.has(department)) problems.push({ field: 'departmentCode', message: `unknown department ${department}` });
-      let qualifications = body.qualifications;
-      if (qualifications === undefined && department !== current.departmentCode && current.qualifications.length > 0) {
-        // The kept qualifications would name items of the old department.
-        problems.push({ field: 'qualifications', message: 'give the qualifications for the new department' });
-      }
-      if (qualifications !== undefined && ctx.departments.has(department)) {
-        const checked = checkQualifications(qualifications, department, ctx);
-        if (checked.ok) qualifications = checked.codes;
-        else problems.push(...checked.messages.map((message) => ({ field: 'qualifications', message })));
-      }
-      if (problems.length) return reply.unprocessable('invalid inspector fields', problems);
-      const row = await repo.update(id, { ...body, qualifications });
-      return row ? inspectorJson(row) : reply.notFound(`no inspector ${id}`);
-    },
+    async (request) => inspectorJson(await inspectorService.update(request.params.id, request.body)),
   );
 }

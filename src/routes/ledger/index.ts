@@ -3,26 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { errorResponses } from '../../schemas/common.ts';
 import { createLedgerRepository } from '../../domain/ledger/repository.ts';
-
-const HEX64 = '^[0-9a-f]{64}$';
-
-export const LedgerEntrySchema = Type.Object(
-  {
-    seq: Type.Integer({ minimum: 1 }),
-    kind: Type.Union([
-      Type.Literal('plan.committed'),
-      Type.Literal('plan.drawn'),
-      Type.Literal('plan.voided'),
-      Type.Literal('results.published'),
-    ]),
-    planId: Type.String(),
-    at: Type.String({ description: 'ISO-8601 UTC with milliseconds, exactly as hashed' }),
-    body: Type.Unknown({ description: 'the record (spec §6): strings, integers, booleans, null, arrays and objects' }),
-    prevHash: Type.String({ pattern: HEX64 }),
-    hash: Type.String({ pattern: HEX64, description: 'SHA-256 of the JCS (RFC 8785) form of the entry without "hash"' }),
-  },
-  { title: 'Ledger entry' },
-);
+import { HEX64, LedgerEntrySchema } from '../../schemas/records.ts';
 
 const Head = Type.Object({
   seq: Type.Integer({ minimum: 0, description: '0 when the ledger is empty' }),

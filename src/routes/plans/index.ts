@@ -1,16 +1,14 @@
 import { Type } from 'typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { canonicalJson } from '../../core/jcs.ts';
-import { sha256Hex } from '../../core/sha256.ts';
 import { badRequest } from '../../domain/errors.ts';
+import { createPlanService } from '../../domain/plans/service.ts';
+import { createDrawService } from '../../domain/draws/service.ts';
+import { fullRecordJson } from '../../domain/draws/records.ts';
 import { CODE_PATTERN, Paging, bearer, errorResponses, page } from '../../schemas/common.ts';
-import { createPlanRepository, toInput, validatePlan, type PlanInput } from './repository.ts';
-import { createPlanService } from './service.ts';
+import { CommitRecordSchema, DrawRecordSchema } from '../../schemas/records.ts';
 import {
-  CommitRecord,
   DrawBody,
-  DrawRecord,
   FullRecord,
   Plan,
   PlanCreateBody,
@@ -20,8 +18,7 @@ import {
   PreviewSchema,
   VoidBody,
   VoidResponse,
-  drawRecordJson,
-} from './schemas.ts';
+} from '../../schemas/plans.ts';
 
 const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(
@@ -47,9 +44,8 @@ const SNAPSHOT_FILES = { 'entities.tsv': 'entities', 'inspectors.tsv': 'inspecto
 /** Sampling plans (抽查计划) and their draws, under /api/v1. */
 export default async function planRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const { db } = app.database;
-  const repo = createPlanRepository(db);
-  const service = createPlanService(app.database);
+  const plans = createPlanService(app.database);
+  const draws = createDrawService(app.database);
   const planners = app.requireRole('planner');
   const readers = app.requireRole('planner', 'auditor');
   const auditors = app.requireRole('auditor');
@@ -74,13 +70,8 @@ export default async function planRoutes(fastify: FastifyInstance) {
     },
     async (request, reply) => {
       const key = idempotencyKeyOf(request);
-      const values = await validatePlan(db, request.body as PlanInput);
-      const { row, replayed } = await repo.create(
-        values,
-        request.principal?.tokenId ?? null,
-        key === null ? null : { key, requestHash: sha256Hex(canonicalJson(request.body)) },
-      );
-      return reply.code(replayed ? 200 : 201).send((await repo.get(row.id))!);
+      const { plan, replayed } = await plans.create(request.body, actor(request).tokenId, key);
+      return reply.code(replayed ? 200 : 201).send(plan);
     },
   );
 
@@ -105,7 +96,7 @@ export default async function planRoutes(fastify: FastifyInstance) {
     },
     async (request) => {
       const { status, department, item, limit, offset } = request.query;
-      const { items, total } = await repo.list({ status, department, item }, limit, offset);
+      const { items, total } = await plans.list({ status, department, item }, limit, offset);
       return { items, total, limit, offset };
     },
   );
@@ -116,7 +107,7 @@ export default async function planRoutes(fastify: FastifyInstance) {
       preHandler: readers,
       schema: { tags: ['plans'], summary: 'Get a plan', security: bearer, params: PlanParams, response: { 200: Plan, ...errorResponses(401, 403, 404) } },
     },
-    async (request, reply) => (await repo.get(request.params.id)) ?? reply.notFound(`no plan ${request.params.id}`),
+    async (request) => plans.get(request.params.id),
   );
 
   app.patch(
@@ -133,20 +124,7 @@ export default async function planRoutes(fastify: FastifyInstance) {
         response: { 200: Plan, ...errorResponses(400, 401, 403, 404, 409, 422) },
       },
     },
-    async (request, reply) => {
-      const { id } = request.params;
-      const current = await repo.row(db, id);
-      if (!current) return reply.notFound(`no plan ${id}`);
-      if (current.status !== 'draft') return reply.conflict(`plan ${id} is ${current.status}: only a draft can be changed`);
-      const body = request.body;
-      const merged: PlanInput = { ...toInput(current) };
-      for (const [k, v] of Object.entries(body)) if (v !== undefined) (merged as unknown as Record<string, unknown>)[k] = v;
-      if (body.ratiosBp !== undefined && body.baseRatioBp === undefined) delete merged.baseRatioBp;
-      if (body.baseRatioBp !== undefined && body.ratiosBp === undefined) delete merged.ratiosBp;
-      const values = await validatePlan(db, merged);
-      await repo.update(id, values);
-      return (await repo.get(id))!;
-    },
+    async (request) => plans.patch(request.params.id, request.body),
   );
 
   app.get(
@@ -164,7 +142,7 @@ export default async function planRoutes(fastify: FastifyInstance) {
         response: { 200: PreviewSchema, ...errorResponses(401, 403, 404, 409, 422) },
       },
     },
-    async (request) => service.preview(request.params.id),
+    async (request) => draws.preview(request.params.id),
   );
 
   app.post(
@@ -180,11 +158,11 @@ export default async function planRoutes(fastify: FastifyInstance) {
         security: bearer,
         headers: IdempotencyHeaders,
         params: PlanParams,
-        response: { 200: CommitRecord, 201: CommitRecord, ...errorResponses(400, 401, 403, 404, 409, 422) },
+        response: { 200: CommitRecordSchema, 201: CommitRecordSchema, ...errorResponses(400, 401, 403, 404, 409, 422) },
       },
     },
     async (request, reply) => {
-      const { statusCode, record } = await service.commit(request.params.id, actor(request), idempotencyKeyOf(request));
+      const { statusCode, record } = await draws.commit(request.params.id, actor(request), idempotencyKeyOf(request));
       return reply.code(statusCode).send(record);
     },
   );
@@ -203,11 +181,11 @@ export default async function planRoutes(fastify: FastifyInstance) {
         headers: IdempotencyHeaders,
         params: PlanParams,
         body: DrawBody,
-        response: { 200: DrawRecord, 201: DrawRecord, ...errorResponses(400, 401, 403, 404, 409, 422) },
+        response: { 200: DrawRecordSchema, 201: DrawRecordSchema, ...errorResponses(400, 401, 403, 404, 409, 422) },
       },
     },
     async (request, reply) => {
-      const { statusCode, recordJson } = await service.draw(request.params.id, request.body.publicEntropy, actor(request), idempotencyKeyOf(request));
+      const { statusCode, recordJson } = await draws.draw(request.params.id, request.body.publicEntropy, actor(request), idempotencyKeyOf(request));
       // pre-serialized from the ledger body's text (drawRecordText): a big draw's record is megabytes
       return reply.code(statusCode).type('application/json; charset=utf-8').send(recordJson as never);
     },
@@ -227,7 +205,7 @@ export default async function planRoutes(fastify: FastifyInstance) {
         response: { 200: VoidResponse, ...errorResponses(400, 401, 403, 404, 409, 422) },
       },
     },
-    async (request) => service.void(request.params.id, request.body.reason, actor(request), idempotencyKeyOf(request)),
+    async (request) => draws.void(request.params.id, request.body.reason, actor(request), idempotencyKeyOf(request)),
   );
 
   app.get(
@@ -244,13 +222,9 @@ export default async function planRoutes(fastify: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const full = await service.fullRecord(request.params.id);
-      const draw = full.draw === null ? 'null' : drawRecordJson(full.draw);
-      // assembled by hand so the (possibly huge) draw record skips the schema serializer
-      const head = JSON.stringify({ planId: full.planId, status: full.status, commit: full.commit });
-      return reply
-        .type('application/json; charset=utf-8')
-        .send(`${head.slice(0, -1)},"draw":${draw},"void":${JSON.stringify(full.void)}}` as never);
+      const full = await draws.fullRecord(request.params.id);
+      // pre-serialized (fullRecordJson): the draw record may be megabytes
+      return reply.type('application/json; charset=utf-8').send(fullRecordJson(full) as never);
     },
   );
 
@@ -277,7 +251,7 @@ export default async function planRoutes(fastify: FastifyInstance) {
     },
     async (request, reply) => {
       const { id, file } = request.params;
-      const { length, digest, stream } = await service.snapshot(id, SNAPSHOT_FILES[file]);
+      const { length, digest, stream } = await draws.snapshot(id, SNAPSHOT_FILES[file]);
       return reply
         .header('content-type', 'text/tab-separated-values; charset=utf-8')
         .header('content-length', String(length))

@@ -1,11 +1,12 @@
 import { Type } from 'typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { registerImportRoute } from '../../lib/import/route.ts';
-import { textProblem } from '../../lib/import/values.ts';
+import { recusalImport } from '../../domain/directories/recusals/import.ts';
+import type { RecusalRow } from '../../domain/directories/recusals/repository.ts';
+import { createRecusalService } from '../../domain/directories/recusals/service.ts';
 import { ID_PATTERN, Paging, bearer, errorResponses, page } from '../../schemas/common.ts';
-import { recusalImport } from './import.ts';
-import { createRecusalRepository, type RecusalRow } from './repository.ts';
+import { RecusalFilterQuery } from '../../schemas/directories.ts';
+import { registerImportRoute } from '../import-route.ts';
 
 const Recusal = Type.Object({
   inspectorId: Type.String(),
@@ -23,7 +24,7 @@ const recusalJson = (r: Pick<RecusalRow, 'inspectorId' | 'entityId' | 'reason' |
 
 export default async function recusalRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const repo = createRecusalRepository(app.database.db);
+  const recusalService = createRecusalService(app.database);
   const params = Type.Object({ inspectorId: Type.String({ pattern: ID_PATTERN }), entityId: Type.String({ pattern: ID_PATTERN }) });
 
   await registerImportRoute(app, {
@@ -43,19 +44,13 @@ export default async function recusalRoutes(fastify: FastifyInstance) {
         tags: ['directories'],
         summary: 'List recusals (回避)',
         security: bearer,
-        querystring: Type.Intersect([
-          Paging,
-          Type.Object({
-            inspectorId: Type.Optional(Type.String({ pattern: ID_PATTERN })),
-            entityId: Type.Optional(Type.String({ pattern: ID_PATTERN })),
-          }),
-        ]),
+        querystring: Type.Intersect([Paging, RecusalFilterQuery]),
         response: { 200: page(Recusal), ...errorResponses(400, 401, 403) },
       },
     },
     async (request) => {
       const { limit, offset, ...filter } = request.query;
-      const { rows, total } = await repo.list(filter, limit, offset);
+      const { rows, total } = await recusalService.list(filter, limit, offset);
       return { items: rows.map(recusalJson), total, limit, offset };
     },
   );
@@ -75,14 +70,7 @@ export default async function recusalRoutes(fastify: FastifyInstance) {
     },
     async (request, reply) => {
       const { inspectorId, entityId } = request.params;
-      const problems: { field: string; message: string }[] = [];
-      const reason = textProblem(request.body.reason, 500);
-      if (reason) problems.push({ field: 'reason', message: `reason ${reason}` });
-      const known = await repo.known(inspectorId, entityId);
-      if (!known.inspector) problems.push({ field: 'inspectorId', message: `unknown inspector ${inspectorId}` });
-      if (!known.entity) problems.push({ field: 'entityId', message: `unknown entity ${entityId}` });
-      if (problems.length) return reply.unprocessable('invalid recusal', problems);
-      const row = await repo.put(inspectorId, entityId, request.body.reason.trim());
+      const row = await recusalService.put(inspectorId, entityId, request.body.reason);
       return reply.code(row.created ? 201 : 200).send(recusalJson(row));
     },
   );
@@ -100,10 +88,9 @@ export default async function recusalRoutes(fastify: FastifyInstance) {
         response: { 200: Recusal, ...errorResponses(400, 401, 403, 404) },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       const { inspectorId, entityId } = request.params;
-      const row = await repo.remove(inspectorId, entityId);
-      return row ? recusalJson(row) : reply.notFound(`no recusal of inspector ${inspectorId} for entity ${entityId}`);
+      return recusalJson(await recusalService.remove(inspectorId, entityId));
     },
   );
 }

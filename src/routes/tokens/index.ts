@@ -1,10 +1,10 @@
-import { eq } from 'drizzle-orm';
 import { Type } from 'typebox';
 import type { FastifyInstance } from 'fastify';
-import { inspectors } from '../../db/schema.ts';
-import { ROLES } from '../../plugins/auth.ts';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { createAccessService } from '../../domain/access/service.ts';
+import type { TokenRow } from '../../domain/access/repository.ts';
+import { TokenCreateBody } from '../../schemas/access.ts';
 import { bearer, errorResponses } from '../../schemas/common.ts';
-import { createTokenRepository, publicToken } from './repository.ts';
 
 const TokenInfo = Type.Object({
   id: Type.String(),
@@ -15,8 +15,19 @@ const TokenInfo = Type.Object({
   revokedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
 });
 
-export default async function tokenRoutes(app: FastifyInstance) {
-  const tokens = createTokenRepository(app.database.db);
+/** A token as listed: never the token itself, nor its hash. */
+const publicToken = (row: TokenRow) => ({
+  id: row.id,
+  role: row.role,
+  label: row.label,
+  inspectorId: row.inspectorId,
+  createdAt: row.createdAt.toISOString(),
+  revokedAt: row.revokedAt ? row.revokedAt.toISOString() : null,
+});
+
+export default async function tokenRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const access = createAccessService(app.database);
   const admin = app.requireRole('admin');
 
   app.post(
@@ -27,14 +38,7 @@ export default async function tokenRoutes(app: FastifyInstance) {
         tags: ['tokens'],
         summary: 'Create an API token (shown once; stored only as a hash)',
         security: bearer,
-        body: Type.Object(
-          {
-            role: Type.Union(ROLES.map((r) => Type.Literal(r))),
-            label: Type.Optional(Type.String({ maxLength: 200 })),
-            inspectorId: Type.Optional(Type.String({ description: 'required for role inspector: whose tasks are "mine"' })),
-          },
-          { additionalProperties: false },
-        ),
+        body: TokenCreateBody,
         response: {
           201: Type.Intersect([TokenInfo, Type.Object({ token: Type.String() })]),
           ...errorResponses(400, 401, 403, 422),
@@ -42,15 +46,7 @@ export default async function tokenRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const body = request.body as { role: (typeof ROLES)[number]; label?: string; inspectorId?: string };
-      if (body.role === 'inspector') {
-        if (!body.inspectorId) reply.unprocessable('an inspector token needs inspectorId', [{ field: 'inspectorId', message: 'required for role inspector' }]);
-        const [found] = await app.database.db.select({ id: inspectors.id }).from(inspectors).where(eq(inspectors.id, body.inspectorId!));
-        if (!found) reply.unprocessable(`unknown inspector ${body.inspectorId}`, [{ field: 'inspectorId', message: 'no such inspector' }]);
-      } else if (body.inspectorId) {
-        reply.unprocessable('inspectorId is only for role inspector', [{ field: 'inspectorId', message: 'only for role inspector' }]);
-      }
-      const { token, row } = await tokens.create({ ...body, createdBy: request.principal!.tokenId });
+      const { token, row } = await access.issue(request.body, request.principal!.tokenId);
       return reply.code(201).send({ ...publicToken(row), token });
     },
   );
@@ -66,7 +62,7 @@ export default async function tokenRoutes(app: FastifyInstance) {
         response: { 200: Type.Object({ items: Type.Array(TokenInfo) }), ...errorResponses(401, 403) },
       },
     },
-    async () => ({ items: (await tokens.list()).map(publicToken) }),
+    async () => ({ items: (await access.list()).map(publicToken) }),
   );
 
   app.delete(
@@ -81,9 +77,6 @@ export default async function tokenRoutes(app: FastifyInstance) {
         response: { 200: TokenInfo, ...errorResponses(401, 403, 404) },
       },
     },
-    async (request, reply) => {
-      const row = await tokens.revoke((request.params as { id: string }).id);
-      return row ? publicToken(row) : reply.notFound('no such token');
-    },
+    async (request) => publicToken(await access.revoke(request.params.id)),
   );
 }

@@ -1,0 +1,147 @@
+/**
+ * Published results (结果公示), the entity directory's public side and the public code lists. Only
+ * published result versions, and of those only their public columns: no findings, no attachments, no grade.
+ */
+import { asc, sql } from 'drizzle-orm';
+import { execRows, type Executor } from '../../db/client.ts';
+import { followUpActions, resultCodes } from '../../db/schema.ts';
+import { isoDate, isoInstant } from '../../db/sql.ts';
+import type { PublicEntity, PublicEntityDetail, PublicFollowUpAction, PublicResultCode, PublishedResult } from '../../schemas/public.ts';
+import { departmentNames, describeItems, itemDirectory, textArray } from './items.ts';
+
+const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+export function createPublishedRepository(db: Executor) {
+  return {
+    /** Published results of a plan, one per task (its latest published version), by seq. */
+    async planResults(planId: string, limit: number, offset: number): Promise<{ total: number; items: PublishedResult[] }> {
+      const rows = await execRows<PublishedRow>(
+        db,
+        sql`${PUBLISHED} WHERE t.plan_id = ${planId} ORDER BY t.seq LIMIT ${limit} OFFSET ${offset}`,
+      );
+      const [{ total }] = await execRows<{ total: number }>(
+        db,
+        sql`SELECT count(DISTINCT r.task_id)::int AS total FROM results r JOIN tasks t ON t.id = r.task_id
+             WHERE t.plan_id = ${planId} AND r.publication_id IS NOT NULL`,
+      );
+      return { total: Number(total), items: rows.map(publishedJson) };
+    },
+
+    /** Entities by name substring or id prefix: exact id first, then id prefixes, then by name. */
+    async searchEntities(q: string, limit: number, offset: number): Promise<{ total: number; items: PublicEntity[] }> {
+      const name = `%${likeEscape(q)}%`;
+      const prefix = `${likeEscape(q)}%`;
+      const upperPrefix = `${likeEscape(q.toUpperCase())}%`;
+      const where = sql`(e.name ILIKE ${name} OR e.id LIKE ${prefix} OR e.id LIKE ${upperPrefix})`;
+      const rows = await execRows<PublicEntity>(
+        db,
+        sql`SELECT e.id, e.name, e.region, e.type FROM entities e WHERE ${where}
+             ORDER BY (e.id = ${q} OR e.id = ${q.toUpperCase()}) DESC, (e.id LIKE ${prefix} OR e.id LIKE ${upperPrefix}) DESC,
+                      e.name COLLATE "C", e.id
+             LIMIT ${limit} OFFSET ${offset}`,
+      );
+      const [{ total }] = await execRows<{ total: number }>(db, sql`SELECT count(*)::int AS total FROM entities e WHERE ${where}`);
+      return { total: Number(total), items: rows.map((r) => ({ id: r.id, name: r.name, region: r.region, type: r.type })) };
+    },
+
+    /** An entity's public fields and every published inspection of it (latest published version per task). */
+    async entity(id: string): Promise<PublicEntityDetail | null> {
+      const [e] = await execRows<PublicEntity>(db, sql`SELECT e.id, e.name, e.region, e.type FROM entities e WHERE e.id = ${id}`);
+      if (!e) return null;
+      const rows = await execRows<PublishedRow>(
+        db,
+        sql`${PUBLISHED} WHERE t.entity_id = ${id} ORDER BY r.inspected_on DESC, t.plan_id, t.seq`,
+      );
+      const dir = await itemDirectory(db, [...new Set(rows.flatMap((r) => textArray(r.plan_items)))]);
+      const teamDepts = await departmentNames(db, [...new Set(rows.flatMap((r) => (r.team_departments ? r.team_departments.split(',') : [])))]);
+      return {
+        id: e.id,
+        name: e.name,
+        region: e.region,
+        type: e.type,
+        inspections: rows.map((r) => {
+          const described = describeItems(textArray(r.plan_items), dir);
+          const team = r.team_departments ? r.team_departments.split(',') : [];
+          return {
+            planId: r.plan_id,
+            planTitle: r.plan_title,
+            items: described.items,
+            departments: team.length ? team.map((code) => ({ code, name: teamDepts.get(code) ?? code })) : described.departments,
+            ...publishedJson(r),
+          };
+        }),
+      };
+    },
+
+    listResultCodes: (): Promise<PublicResultCode[]> =>
+      db
+        .select({ code: resultCodes.code, label: resultCodes.label, departmentCode: resultCodes.departmentCode, active: resultCodes.active })
+        .from(resultCodes)
+        .orderBy(asc(resultCodes.sortOrder), asc(resultCodes.code)),
+    listFollowUpActions: (): Promise<PublicFollowUpAction[]> =>
+      db
+        .select({
+          code: followUpActions.code,
+          label: followUpActions.label,
+          requiresDeadline: followUpActions.requiresDeadline,
+          departmentCode: followUpActions.departmentCode,
+          active: followUpActions.active,
+        })
+        .from(followUpActions)
+        .orderBy(asc(followUpActions.sortOrder), asc(followUpActions.code)),
+  };
+}
+
+interface PublishedRow {
+  plan_id: string;
+  plan_title: string;
+  plan_items: string[] | string;
+  seq: number;
+  entity_id: string;
+  entity_name: string;
+  version: number;
+  result_code: string;
+  result_label: string;
+  follow_up: string;
+  follow_up_label: string;
+  inspected_on: string;
+  published_at: string;
+  publication_id: string | number;
+  publication_number: number;
+  corrects: boolean;
+  team_departments: string | null;
+}
+
+/** The latest published version of each task; callers add WHERE/ORDER. Only published columns. */
+const PUBLISHED = sql`
+  SELECT t.plan_id, p.title AS plan_title, p.items AS plan_items, t.seq, t.entity_id, e.name AS entity_name,
+         r.version, r.result_code, rc.label AS result_label, r.follow_up, fa.label AS follow_up_label,
+         ${isoDate(sql`r.inspected_on`)} AS inspected_on, ${isoInstant(sql`r.published_at`)} AS published_at,
+         pb.id AS publication_id, pb.number AS publication_number, r.corrects_result_id IS NOT NULL AS corrects,
+         (SELECT string_agg(DISTINCT d, ',') FROM unnest(t.team_departments) d) AS team_departments
+    FROM tasks t
+    JOIN plans p ON p.id = t.plan_id
+    JOIN entities e ON e.id = t.entity_id
+    JOIN LATERAL (SELECT r.* FROM results r WHERE r.task_id = t.id AND r.publication_id IS NOT NULL
+                   ORDER BY r.version DESC LIMIT 1) r ON true
+    JOIN result_codes rc ON rc.code = r.result_code
+    JOIN follow_up_actions fa ON fa.code = r.follow_up
+    JOIN publications pb ON pb.id = r.publication_id`;
+
+function publishedJson(r: PublishedRow): PublishedResult {
+  return {
+    seq: Number(r.seq),
+    entityId: r.entity_id,
+    entityName: r.entity_name,
+    resultCode: r.result_code,
+    resultLabel: r.result_label,
+    followUp: r.follow_up,
+    followUpLabel: r.follow_up_label,
+    inspectedOn: r.inspected_on,
+    publishedAt: r.published_at,
+    publicationId: Number(r.publication_id),
+    publicationNumber: Number(r.publication_number),
+    version: Number(r.version),
+    corrected: Boolean(r.corrects),
+  };
+}

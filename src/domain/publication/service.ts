@@ -1,0 +1,131 @@
+/**
+ * Publication of results (一公开): a publication freezes the results it contains, appends one
+ * `results.published` entry to the public ledger and records itself — all in one transaction.
+ * Corrections (更正) are new publications that name the publication they correct.
+ */
+import type { Database } from '../../db/client.ts';
+import type { PublicationJson, PublicationScope, PublishedTask, PublishInput, PublishResult } from '../../schemas/results.ts';
+import { conflict, notFound, unprocessable } from '../errors.ts';
+import { appendLedgerEntry } from '../ledger/repository.ts';
+import { createResultRepository } from '../results/repository.ts';
+import { createPublicationRepository, type PublicationRepository } from './repository.ts';
+
+/** The body of a `results.published` ledger entry: strings and integers only (JCS, spec §6). */
+export interface PublicationBody {
+  planId: string;
+  publicationId: number;
+  number: number;
+  scope: PublicationScope;
+  corrects?: { publicationId: number; number: number };
+  note?: string;
+  tasks: PublishedTask[];
+}
+
+/**
+ * The publication `input.corrects` names, if any (422 unless it is one of the plan's and the scope is
+ * "finished"); without it, scope "all" is refused (422, listing them) while any task has no result.
+ */
+async function correctedPublication(repo: PublicationRepository, planId: string, input: PublishInput) {
+  if (input.corrects !== undefined) {
+    const c = await repo.ofPlan(planId, input.corrects);
+    if (!c) throw unprocessable(`plan ${planId} has no publication ${input.corrects}`, [{ field: 'corrects', message: 'no such publication of this plan' }]);
+    if (input.scope !== 'finished') {
+      throw unprocessable('a correction publishes the pending corrections; use scope "finished"', [
+        { field: 'scope', message: 'must be "finished" with corrects' },
+      ]);
+    }
+    return c;
+  }
+  if (input.scope === 'all') {
+    const missing = await repo.tasksWithoutResult(planId);
+    if (missing.length) {
+      throw unprocessable(
+        `${missing.length} task(s) of plan ${planId} have no result yet; enter them or publish with scope "finished"`,
+        missing.map((m) => ({ field: 'tasks', message: `task seq ${m.seq} (entity ${m.entity_id}) has no result` })),
+      );
+    }
+  }
+  return null;
+}
+
+export function createPublicationService(database: Database) {
+  const { db } = database;
+  const publications = createPublicationRepository(db);
+  const results = createResultRepository(db);
+
+  return {
+    /** A plan's publications, in order (404 for a missing plan). */
+    async list(planId: string): Promise<PublicationJson[]> {
+      if (!(await results.plan(planId))) throw notFound(`no plan ${planId}`);
+      return publications.list(planId);
+    },
+
+    /**
+     * Publish a plan's results. Without `corrects`: the plan's unpublished first results ("all" refuses
+     * while any task has none). With `corrects`: the pending corrections of results published by that
+     * publication. 409 when the plan is not drawn or there is nothing to publish.
+     */
+    async publish(planId: string, input: PublishInput, publishedBy: string): Promise<PublishResult> {
+      return db.transaction(async (tx) => {
+        const repo = createPublicationRepository(tx);
+        const plan = await repo.lockPlan(planId);
+        if (!plan) throw notFound(`no plan ${planId}`);
+        if (plan.status !== 'drawn') throw conflict(`plan ${planId} is ${plan.status}: only a drawn plan has results to publish`);
+
+        const corrects = await correctedPublication(repo, planId, input);
+        const candidates = await repo.candidates(planId, corrects?.id ?? null);
+        if (candidates.length === 0) {
+          throw conflict(
+            corrects
+              ? `no pending corrections of results published in publication ${corrects.number}`
+              : `plan ${planId} has no unpublished results`,
+          );
+        }
+
+        const id = await repo.nextId();
+        const number = await repo.nextNumber(planId);
+        const body: PublicationBody = {
+          planId,
+          publicationId: id,
+          number,
+          scope: input.scope,
+          ...(corrects ? { corrects: { publicationId: corrects.id, number: corrects.number } } : {}),
+          ...(input.note ? { note: input.note } : {}),
+          tasks: candidates.map((c) => ({ seq: Number(c.seq), entityId: c.entity_id, resultCode: c.result_code, inspectedOn: c.inspected_on })),
+        };
+        // The ledger append holds the chain's lock until commit, so the rows below are written under it:
+        // two statements, and the publication becomes visible together with its ledger entry.
+        const entry = await appendLedgerEntry(tx, { kind: 'results.published', planId, body });
+        const publishedAt = new Date(entry.at);
+        await repo.insert({
+          id,
+          planId,
+          number: body.number,
+          scope: input.scope,
+          correctsId: corrects?.id ?? null,
+          note: input.note ?? null,
+          ledgerSeq: entry.seq,
+          taskCount: candidates.length,
+          publishedBy,
+          publishedAt,
+        });
+        await repo.markPublished(candidates.map((c) => Number(c.id)), id, publishedAt);
+        return {
+          id,
+          planId,
+          number: body.number,
+          scope: input.scope,
+          corrects,
+          note: input.note ?? null,
+          taskCount: candidates.length,
+          ledgerSeq: entry.seq,
+          publishedAt: entry.at,
+          tasks: body.tasks,
+          ledgerHash: entry.hash,
+        };
+      });
+    },
+  };
+}
+
+export type PublicationService = ReturnType<typeof createPublicationService>;

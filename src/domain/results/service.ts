@@ -1,0 +1,194 @@
+/**
+ * Results of tasks (检查结果): entry, amendment, corrections and the audit trail, by the task's team
+ * (谁检查、谁录入) or a planner; and the reports on them: the overdue list and the results.csv export.
+ */
+import type { Database, Tx } from '../../db/client.ts';
+import { addWorkingDays, chinaDate, type Calendar } from '../../core/calendar.ts';
+import type { HistoryAction, HistoryEntryJson, OverduePage, OverdueQuery, ResultInput, ResultJson, ResultValues } from '../../schemas/results.ts';
+import type { Principal } from '../access/service.ts';
+import { createCalendarRepository } from '../calendar/repository.ts';
+import type { DisclosureSettings } from '../calendar/deadlines.ts';
+import { createCatalogRepository } from '../catalog/repository.ts';
+import { conflict, forbidden, notFound } from '../errors.ts';
+import { createTaskRepository } from '../tasks/repository.ts';
+import { createTaskService } from '../tasks/service.ts';
+import { resultsCsv } from './export.ts';
+import { overdueFilter, overdueItems } from './overdue.ts';
+import { createResultRepository, type ChangedBy, type ResultRepository, type ResultVersion, type TaskContext } from './repository.ts';
+import { checkResult, valuesOf } from './rules.ts';
+
+/** The JSON of a version; `calendar` and `workingDays` give the disclosure deadline. */
+function resultJson(v: ResultVersion, calendar: Calendar, workingDays: number): ResultJson {
+  return {
+    taskId: v.taskId,
+    version: v.version,
+    resultCode: v.resultCode,
+    resultLabel: v.resultLabel,
+    inspectedOn: v.inspectedOn,
+    findings: v.findings,
+    followUp: v.followUp,
+    followUpLabel: v.followUpLabel,
+    followUpDeadline: v.followUpDeadline,
+    attachments: v.attachments,
+    correctsVersion: v.correctsVersion,
+    disclosureDeadline: addWorkingDays(v.inspectedOn, workingDays, calendar),
+    createdAt: v.createdAt.toISOString(),
+    createdBy: { tokenId: v.createdBy, inspectorId: v.createdByInspector },
+    updatedAt: v.updatedAt.toISOString(),
+    updatedBy: { tokenId: v.updatedBy, inspectorId: v.updatedByInspector },
+    published: v.publicationId !== null,
+    publishedAt: v.publishedAt ? v.publishedAt.toISOString() : null,
+    publication: v.publicationId !== null ? { id: v.publicationId, number: v.publicationNumber! } : null,
+  };
+}
+
+/** 403 unless the principal may write the task's result: an inspector on its team, or a planner (or admin). */
+async function checkWriter(tx: Tx, taskId: number, actor: Principal) {
+  if (actor.role === 'inspector') {
+    if (!actor.inspectorId || !(await createTaskRepository(tx).isOnTeam(taskId, actor.inspectorId))) {
+      throw forbidden(`inspector ${actor.inspectorId ?? '?'} is not on the team of task ${taskId}`);
+    }
+  } else if (actor.role !== 'planner' && actor.role !== 'admin') {
+    throw forbidden('results are entered by the task’s team or a planner');
+  }
+}
+
+/** The input checked against the catalog and the task's dates (422), as the values to store. */
+async function validated(tx: Tx, task: TaskContext, input: ResultInput): Promise<ResultValues> {
+  const departments = await createResultRepository(tx).taskDepartments(task.id, task.plan_id);
+  const catalog = createCatalogRepository(tx);
+  const code = await catalog.getCode(input.resultCode);
+  const action = await catalog.getAction(input.followUp);
+  return checkResult(input, { taskId: task.id, drawnOn: task.drawn_on, departments, code, action, today: chinaDate(new Date()) });
+}
+
+/** A new version: the first result, or a correction of the published `latest`. */
+async function addVersion(repo: ResultRepository, taskId: number, latest: ResultVersion | null, input: ResultInput, values: ResultValues, who: ChangedBy) {
+  if (latest && !input.correction) {
+    throw conflict(
+      `the result of task ${taskId} was published${latest.publishedAt ? ` at ${latest.publishedAt.toISOString()}` : ''} ` +
+        `(publication ${latest.publicationNumber}); it cannot be changed — send "correction": true to enter a correction`,
+      [{ field: 'correction', message: 'a published result is only changed by a correction' }],
+    );
+  }
+  if (!latest && input.correction) {
+    throw conflict(`task ${taskId} has no published result to correct; enter it without "correction"`, [
+      { field: 'correction', message: 'nothing published to correct' },
+    ]);
+  }
+  const row = await repo.insertVersion(taskId, latest ? latest.version + 1 : 1, values, latest ? latest.id : null, who);
+  const action: HistoryAction = latest ? 'correction' : 'created';
+  await repo.appendHistory(row.id, taskId, row.version, action, values, who);
+}
+
+/** The pending version (a pending correction too) is amended in place; an unchanged one is left alone. */
+async function amendPending(repo: ResultRepository, taskId: number, pending: ResultVersion, input: ResultInput, values: ResultValues, who: ChangedBy) {
+  if (input.correction && pending.correctsVersion === null) {
+    throw conflict(`the result of task ${taskId} is not published yet; amend it without "correction"`, [
+      { field: 'correction', message: 'nothing published to correct' },
+    ]);
+  }
+  if (JSON.stringify(valuesOf(pending)) === JSON.stringify(values)) return;
+  if (!(await repo.updatePending(pending.id, values, who))) {
+    throw conflict(`the result of task ${taskId} was published meanwhile; send "correction": true to correct it`);
+  }
+  await repo.appendHistory(pending.id, taskId, pending.version, 'amended', values, who);
+}
+
+export function createResultService(database: Database, settings: DisclosureSettings) {
+  const { db } = database;
+  const results = createResultRepository(db);
+  const calendars = createCalendarRepository(db);
+  const tasks = createTaskService(database, settings);
+  const workingDays = settings.disclosureWorkingDays;
+
+  async function planOr404(id: string) {
+    const plan = await results.plan(id);
+    if (!plan) throw notFound(`no plan ${id}`);
+    return plan;
+  }
+
+  return {
+    /**
+     * Enter, amend or correct the result of a task, in one transaction. Checks, in order: the task exists
+     * (404), the actor may write it (403), the plan is drawn (409), the values are valid (422), and the
+     * state allows it (409: published without `correction`, or `correction` with nothing published).
+     * `created`: a new version (the first or a correction) rather than an amendment.
+     */
+    async enter(taskId: number, input: ResultInput, actor: Principal): Promise<{ created: boolean; result: ResultJson }> {
+      const created = await db.transaction(async (tx) => {
+        const repo = createResultRepository(tx);
+        const task = await repo.lockTask(taskId);
+        if (!task) throw notFound(`no task ${taskId}`);
+        await checkWriter(tx, taskId, actor);
+        if (task.plan_status !== 'drawn') throw conflict(`plan ${task.plan_id} is ${task.plan_status}, not drawn: no results can be entered`);
+
+        const values = await validated(tx, task, input);
+        const latest = await repo.latest(taskId);
+        const who = { tokenId: actor.tokenId, inspectorId: actor.inspectorId };
+        if (!latest || latest.publicationId !== null) {
+          await addVersion(repo, taskId, latest, input, values, who);
+          return true;
+        }
+        await amendPending(repo, taskId, latest, input, values, who);
+        return false;
+      });
+      const latest = (await results.latest(taskId))!;
+      return { created, result: resultJson(latest, await calendars.load(), workingDays) };
+    },
+
+    /** The latest version, published or not (404 when there is none yet). */
+    async current(principal: Principal, taskId: number): Promise<ResultJson> {
+      await tasks.visibleTask(principal, taskId);
+      const latest = await results.latest(taskId);
+      if (!latest) throw notFound(`task ${taskId} has no result yet`);
+      return resultJson(latest, await calendars.load(), workingDays);
+    },
+
+    /** Every version, oldest first. */
+    async versions(principal: Principal, taskId: number): Promise<ResultJson[]> {
+      await tasks.visibleTask(principal, taskId);
+      const calendar = await calendars.load();
+      return (await results.versions(taskId)).map((v) => resultJson(v, calendar, workingDays));
+    },
+
+    /** The audit trail: every entry, amendment and correction with who and when. */
+    async history(principal: Principal, taskId: number): Promise<HistoryEntryJson[]> {
+      await tasks.visibleTask(principal, taskId);
+      return (await results.history(taskId)).map((h) => ({
+        version: h.version,
+        action: h.action as HistoryAction,
+        values: h.values as ResultValues,
+        changedBy: { tokenId: h.changedBy, inspectorId: h.changedByInspector },
+        changedAt: h.changedAt.toISOString(),
+      }));
+    },
+
+    /** A page of the results late or due within `soon` working days, most overdue first. */
+    async overdue(q: OverdueQuery): Promise<OverduePage> {
+      const today = chinaDate(new Date());
+      const calendar = await calendars.load();
+      const params = { today, workingDays, soon: q.soon, plan: q.plan, department: q.department };
+      const items = overdueItems(await results.overdueCandidates(overdueFilter(params, calendar)), params, calendar);
+      return {
+        items: items.slice(q.offset, q.offset + q.limit),
+        total: items.length,
+        limit: q.limit,
+        offset: q.offset,
+        today,
+        disclosureWorkingDays: workingDays,
+      };
+    },
+
+    /** results.csv of a plan's published results (404 for a missing plan). */
+    async csv(planId: string): Promise<{ planId: string; csv: string }> {
+      const plan = await planOr404(planId);
+      const items = await results.planItems(plan.items);
+      const teams = await results.teamDepartments(plan.id);
+      const rows = await results.publishedResults(plan.id);
+      return { planId: plan.id, csv: resultsCsv({ planId: plan.id, planItems: plan.items, items, teams, rows }) };
+    },
+  };
+}
+
+export type ResultService = ReturnType<typeof createResultService>;

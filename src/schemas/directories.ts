@@ -1,0 +1,115 @@
+/**
+ * Schemas of the directories (departments, items, grade schemes, entities, inspectors, recusals) whose
+ * types the domain takes as input. Schemas only one route uses stay in that route.
+ */
+import { Type, type Static } from 'typebox';
+import { CODE_PATTERN, ID_PATTERN } from './common.ts';
+
+/** The answer to a directory import. */
+export const ImportResultSchema = Type.Object({
+  imported: Type.Integer({ description: 'new records' }),
+  updated: Type.Integer({ description: 'existing records updated' }),
+  dryRun: Type.Optional(Type.Boolean({ description: 'present (true) when nothing was written: ?dryRun=true' })),
+});
+export type ImportResult = Static<typeof ImportResultSchema>;
+
+export const DepartmentPutBody = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 200 }), active: Type.Optional(Type.Boolean()) },
+  { additionalProperties: false },
+);
+export type DepartmentInput = Static<typeof DepartmentPutBody>;
+
+export const ItemPutBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 300 }),
+    departmentCode: Type.String({ pattern: CODE_PATTERN }),
+    gradeScheme: Type.String({ pattern: CODE_PATTERN }),
+    targetType: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Null()])),
+    legalBasis: Type.Optional(Type.Union([Type.String({ maxLength: 2000 }), Type.Null()])),
+    active: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export type ItemInput = Static<typeof ItemPutBody>;
+
+export const ItemFilterQuery = Type.Object({ department: Type.Optional(Type.String()), active: Type.Optional(Type.Boolean()) });
+export type ItemFilter = Static<typeof ItemFilterQuery>;
+
+export const SchemeGrade = Type.Object({
+  code: Type.String({ pattern: '^[0-9A-Za-z_-]{1,16}$' }),
+  label: Type.String({ minLength: 1, maxLength: 100 }),
+  multiplierPct: Type.Integer({ minimum: 0, maximum: 10000, description: 'ratio multiplier in percent: 50 = half the base ratio' }),
+  mode: Type.Union([Type.Literal('onsite'), Type.Literal('written')]),
+});
+
+export const GradeSchemeBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    source: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
+    grades: Type.Array(SchemeGrade, { minItems: 1, maxItems: 50, description: 'ordered from best to worst' }),
+    defaultGrade: Type.String({ description: 'the grade of an entity with no evaluation in this scheme' }),
+    public: Type.Boolean({ description: 'whether grades in this scheme may be shown publicly' }),
+  },
+  { additionalProperties: false },
+);
+export type GradeSchemeInput = Static<typeof GradeSchemeBody>;
+
+/** Entity statuses; only `active` entities enter a draw's pool. */
+export const ENTITY_STATUSES = ['active', 'inactive', 'suspended', 'revoked', 'closed'] as const;
+export type EntityStatus = (typeof ENTITY_STATUSES)[number];
+
+export const EntityStatusSchema = Type.Union(
+  ENTITY_STATUSES.map((s) => Type.Literal(s)),
+  { description: 'only active entities enter a draw; inactive, suspended (停业), revoked (吊销), closed (注销) do not' },
+);
+
+export const EntityFilterQuery = Type.Object({
+  q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'id prefix, or part of the name' })),
+  region: Type.Optional(Type.String({ pattern: '^[0-9]{6}$' })),
+  type: Type.Optional(Type.String({ maxLength: 64 })),
+  industry: Type.Optional(Type.String({ maxLength: 100 })),
+  status: Type.Optional(EntityStatusSchema),
+});
+export type EntityFilter = Static<typeof EntityFilterQuery>;
+
+export const EntityPatchBody = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    type: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    region: Type.Optional(Type.String({ description: '行政区划代码' })),
+    industry: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    // null first: with type coercion on, a string-first union would turn null into ""
+    address: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 500 })])),
+    status: Type.Optional(EntityStatusSchema),
+    tags: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 500 })])),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type EntityChanges = Static<typeof EntityPatchBody>;
+
+export const InspectorFilterQuery = Type.Object({
+  department: Type.Optional(Type.String({ pattern: CODE_PATTERN })),
+  active: Type.Optional(Type.Boolean()),
+  q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'id prefix, or part of the name' })),
+});
+export type InspectorFilter = Static<typeof InspectorFilterQuery>;
+
+export const InspectorPatchBody = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    departmentCode: Type.Optional(Type.String({ pattern: CODE_PATTERN })),
+    certificateNo: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    qualifications: Type.Optional(
+      Type.Array(Type.String({ pattern: CODE_PATTERN }), { maxItems: 1000, description: 'item codes; [] = every item of the department' }),
+    ),
+    active: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type InspectorChanges = Static<typeof InspectorPatchBody>;
+
+export const RecusalFilterQuery = Type.Object({
+  inspectorId: Type.Optional(Type.String({ pattern: ID_PATTERN })),
+  entityId: Type.Optional(Type.String({ pattern: ID_PATTERN })),
+});
+export type RecusalFilter = Static<typeof RecusalFilterQuery>;

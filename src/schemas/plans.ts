@@ -1,0 +1,222 @@
+/** TypeBox shapes of plans, their previews and draws; they are the OpenAPI document and the plan types. */
+import { Type, type Static } from 'typebox';
+import { CODE_PATTERN } from './common.ts';
+import { CommitRecordSchema, DrawRecordSchema, FullDrawRecordSchema, HEX64 } from './records.ts';
+export const PLAN_ID_PATTERN = '^PLAN-[0-9]{4}-[0-9]{4,}$';
+const GRADE_PATTERN = '^[0-9A-Za-z_-]{1,16}$';
+const DATE = Type.String({ format: 'date', description: 'YYYY-MM-DD' });
+
+export const PlanParams = Type.Object({ id: Type.String({ pattern: PLAN_ID_PATTERN, description: 'e.g. PLAN-2026-0001' }) });
+
+const Filters = Type.Object(
+  {
+    regions: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 200, description: 'entity.region in these codes (行政区划代码)' })),
+    types: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 200, description: 'entity.type in these' })),
+    industries: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 500, description: 'entity.industry in these' })),
+  },
+  { additionalProperties: false },
+);
+
+const Window = Type.Object({ from: DATE, to: DATE }, { additionalProperties: false, description: 'the inspection period' });
+
+const RatiosBp = Type.Record(Type.String({ pattern: GRADE_PATTERN }), Type.Integer({ minimum: 0, maximum: 10000 }), {
+  description: 'sampling ratio per grade in basis points (500 = 5%)',
+});
+const InspectorsPerTask = Type.Record(Type.String({ pattern: CODE_PATTERN }), Type.Integer({ minimum: 0, maximum: 20 }), {
+  description: 'department code → inspectors it sends to each task (行政处罚法 第四十二条: at least 2)',
+});
+
+const planFields = {
+  title: Type.String({ minLength: 1, maxLength: 200 }),
+  items: Type.Array(Type.String({ pattern: CODE_PATTERN }), {
+    minItems: 1,
+    maxItems: 100,
+    uniqueItems: true,
+    description: 'inspection item codes (抽查事项); items of several departments make a joint plan (部门联合抽查)',
+  }),
+  gradeScheme: Type.String({ pattern: CODE_PATTERN, description: 'the grade scheme all items use' }),
+  ratiosBp: Type.Optional(RatiosBp),
+  baseRatioBp: Type.Optional(
+    Type.Integer({ minimum: 0, maximum: 10000, description: "base ratio; per grade × the scheme's multiplier, capped at 10000" }),
+  ),
+  inspectorsPerTask: InspectorsPerTask,
+  filters: Type.Optional(Filters),
+  cooldownDays: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 3650,
+      description:
+        'leave out entities drawn for one of these items within this many days before the commit; counted from the draw ' +
+        'time of drawn plans (fixed and public in the ledger), not from inspection dates entered later',
+    }),
+  ),
+  entropySource: Type.String({
+    minLength: 1,
+    maxLength: 500,
+    description: 'where the public entropy will come from, fixed before it is known (e.g. a dice roll with named witnesses)',
+  }),
+  window: Type.Optional(Type.Union([Window, Type.Null()])),
+};
+
+export const PlanCreateBody = Type.Object(planFields, { additionalProperties: false });
+
+export const PlanPatchBody = Type.Object(
+  {
+    title: Type.Optional(planFields.title),
+    items: Type.Optional(planFields.items),
+    gradeScheme: Type.Optional(planFields.gradeScheme),
+    ratiosBp: planFields.ratiosBp,
+    baseRatioBp: planFields.baseRatioBp,
+    inspectorsPerTask: Type.Optional(planFields.inspectorsPerTask),
+    filters: planFields.filters,
+    cooldownDays: planFields.cooldownDays,
+    entropySource: Type.Optional(planFields.entropySource),
+    window: planFields.window,
+  },
+  { additionalProperties: false },
+);
+
+export const VoidInfo = Type.Object({
+  reason: Type.String(),
+  serverSeed: Type.String({ pattern: HEX64, description: 'revealed by the void, so anyone can check the commitment' }),
+  voidedAt: Type.String(),
+});
+
+export const DrawSummary = Type.Object({
+  publicEntropy: Type.String(),
+  seed: Type.String({ pattern: HEX64 }),
+  tasks: Type.Integer(),
+  drawnAt: Type.String(),
+});
+
+export const PlanStatus = Type.Union([Type.Literal('draft'), Type.Literal('committed'), Type.Literal('drawn'), Type.Literal('voided')]);
+
+export const Plan = Type.Object({
+  id: Type.String(),
+  title: Type.String(),
+  status: PlanStatus,
+  items: Type.Array(Type.String()),
+  departments: Type.Array(Type.String(), { description: 'departments owning the items, sorted' }),
+  gradeScheme: Type.String(),
+  baseRatioBp: Type.Union([Type.Integer(), Type.Null()]),
+  ratiosBp: Type.Record(Type.String(), Type.Integer(), { description: 'resolved per-grade ratios: what gets committed' }),
+  inspectorsPerTask: Type.Record(Type.String(), Type.Integer()),
+  filters: Filters,
+  cooldownDays: Type.Integer(),
+  entropySource: Type.String(),
+  window: Type.Union([Window, Type.Null()]),
+  createdBy: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+  commit: Type.Union([CommitRecordSchema, Type.Null()]),
+  draw: Type.Union([DrawSummary, Type.Null()]),
+  void: Type.Union([VoidInfo, Type.Null()]),
+});
+
+export const PreviewSchema = Type.Object({
+  planId: Type.String(),
+  computedAt: Type.String(),
+  feasible: Type.Boolean({ description: 'a commit now would be accepted' }),
+  population: Type.Integer(),
+  drawn: Type.Integer({ description: 'tasks the draw will create' }),
+  overallRatio: Type.Number({ description: 'drawn / population (0 when the pool is empty)' }),
+  strata: Type.Array(
+    Type.Object({
+      grade: Type.String(),
+      label: Type.String(),
+      mode: Type.String({ description: 'inspection mode of drawn entities: onsite (现场检查) or written (书面检查)' }),
+      population: Type.Integer(),
+      ratioBp: Type.Integer(),
+      drawn: Type.Integer(),
+    }),
+  ),
+  inspectors: Type.Array(
+    Type.Object({
+      departmentCode: Type.String(),
+      perTask: Type.Integer({ description: 'k' }),
+      eligible: Type.Integer({ description: 'M: active, qualified inspectors of the department' }),
+      averageLoad: Type.Number({ description: 'tasks × k / M' }),
+      cap: Type.Integer({ description: 'ceil(tasks × k / M): the most tasks one inspector gets unless recusals force more' }),
+    }),
+  ),
+  snapshot: Type.Object(
+    {
+      entitySnapshotDigest: Type.String({ pattern: HEX64 }),
+      inspectorSnapshotDigest: Type.String({ pattern: HEX64 }),
+      recusalDigest: Type.String({ pattern: HEX64 }),
+      recusals: Type.Integer({ description: 'recusal pairs inside the pool' }),
+    },
+    { description: 'digests of the files a commit would freeze right now (directories may still change)' },
+  ),
+  warnings: Type.Array(Type.Object({ code: Type.String(), message: Type.String() })),
+  problems: Type.Array(
+    Type.Object({
+      code: Type.String(),
+      message: Type.String(),
+      entityId: Type.Optional(Type.String()),
+      departmentCode: Type.Optional(Type.String()),
+    }),
+    { description: 'what would make a commit fail (the first ones)' },
+  ),
+});
+
+export const VoidBody = Type.Object(
+  { reason: Type.String({ minLength: 1, maxLength: 1000, description: 'why the plan is voided (published)' }) },
+  { additionalProperties: false },
+);
+
+export const DrawBody = Type.Object(
+  {
+    publicEntropy: Type.String({
+      maxLength: 1024,
+      description: 'the public entropy named by the entropy source: 0–256 characters, no control characters',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const VoidResponse = Type.Object({
+  planId: Type.String(),
+  status: Type.Literal('voided'),
+  reason: Type.String(),
+  serverSeed: Type.String({ pattern: HEX64 }),
+  voidedAt: Type.String(),
+});
+
+/** What an auditor gets: the commit record, the full draw record (with grades) and the void. */
+export const FullRecord = Type.Object({
+  planId: Type.String(),
+  status: PlanStatus,
+  commit: CommitRecordSchema,
+  draw: Type.Union([FullDrawRecordSchema, Type.Null()]),
+  void: Type.Union([VoidInfo, Type.Null()]),
+});
+
+export const PublicPlan = Type.Object({
+  id: Type.String(),
+  title: Type.String(),
+  status: Type.Union([Type.Literal('committed'), Type.Literal('drawn'), Type.Literal('voided')]),
+  items: Type.Array(Type.Object({ code: Type.String(), name: Type.String(), departmentCode: Type.String() })),
+  departments: Type.Array(Type.Object({ code: Type.String(), name: Type.String() })),
+  gradeScheme: Type.Object({ code: Type.String(), name: Type.String(), public: Type.Boolean() }),
+  window: Type.Union([Window, Type.Null()]),
+  commit: CommitRecordSchema,
+  draw: Type.Union([DrawRecordSchema, Type.Null()], { description: 'the public draw record, once drawn' }),
+  entityNames: Type.Union([Type.Record(Type.String(), Type.String()), Type.Null()], {
+    description: 'names of the drawn entities, by entity id',
+  }),
+  void: Type.Union([VoidInfo, Type.Null()]),
+  ledger: Type.Array(
+    Type.Object({ seq: Type.Integer(), kind: Type.String(), at: Type.String(), hash: Type.String() }),
+    { description: "the plan's ledger entries" },
+  ),
+});
+
+/** A new plan as the API takes it. */
+export type PlanInput = Static<typeof PlanCreateBody>;
+/** A change to a draft: the fields given replace the stored ones. */
+export type PlanPatch = Static<typeof PlanPatchBody>;
+export type PlanJson = Static<typeof Plan>;
+export type PlanPreview = Static<typeof PreviewSchema>;
+export type VoidResult = Static<typeof VoidResponse>;
+export type FullRecordJson = Static<typeof FullRecord>;

@@ -1,0 +1,116 @@
+/**
+ * Schemas of the public JSON API of 一公开 (/public/v1): plans from their commitment on, published results,
+ * the entity directory's public fields and the public code lists. The disclosure domain and the portal take
+ * their types from these (Static<>). The single public plan (with its records) is in schemas/plans.
+ */
+import { Type, type Static } from 'typebox';
+import { CODE_PATTERN, Paging } from './common.ts';
+
+/** Plan statuses the public may see (domain/plans/status.ts has the same list for code and SQL). */
+export const PublicPlanStatus = Type.Union([Type.Literal('committed'), Type.Literal('drawn'), Type.Literal('voided')]);
+
+export const PublicItem = Type.Object({ code: Type.String(), name: Type.String(), departmentCode: Type.Union([Type.String(), Type.Null()]) });
+export const PublicDepartment = Type.Object({ code: Type.String(), name: Type.String() });
+
+/** A plan as the public plan list shows it. */
+export const PublicPlanSummary = Type.Object({
+  id: Type.String(),
+  title: Type.String(),
+  status: PublicPlanStatus,
+  items: Type.Array(PublicItem, { description: '抽查事项' }),
+  departments: Type.Array(PublicDepartment, { description: 'departments owning the items (several = 部门联合抽查)' }),
+  windowFrom: Type.Union([Type.String({ format: 'date' }), Type.Null()]),
+  windowTo: Type.Union([Type.String({ format: 'date' }), Type.Null()]),
+  commitment: Type.String({ description: 'SHA-256 of the server seed, published at commit (spec §1)' }),
+  entropySource: Type.String(),
+  committedAt: Type.String({ format: 'date-time' }),
+  drawnAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  voidedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  counts: Type.Object({
+    pool: Type.Integer({ description: 'entities in the committed pool (sum of the strata populations)' }),
+    drawn: Type.Integer({ description: 'tasks drawn' }),
+    resultsPublished: Type.Integer({ description: 'tasks with a published result' }),
+    publications: Type.Integer(),
+  }),
+  lastPublishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+});
+export type PublicPlanSummary = Static<typeof PublicPlanSummary>;
+
+/** Filters of the public plan list (the portal's plan filters are the same). */
+export const PublicPlanFilter = Type.Object({
+  department: Type.Optional(Type.String({ pattern: CODE_PATTERN, description: 'a department owning one of the items' })),
+  item: Type.Optional(Type.String({ pattern: CODE_PATTERN })),
+  year: Type.Optional(Type.Integer({ minimum: 2000, maximum: 2100, description: 'year of the commitment (China time)' })),
+  status: Type.Optional(PublicPlanStatus),
+});
+export type PublicPlanFilter = Static<typeof PublicPlanFilter>;
+export const PublicPlanQuery = Type.Intersect([Paging, PublicPlanFilter]);
+
+const PublishedResultFields = {
+  seq: Type.Integer(),
+  entityId: Type.String(),
+  entityName: Type.String(),
+  resultCode: Type.String(),
+  resultLabel: Type.String({ description: '检查结果' }),
+  followUp: Type.String(),
+  followUpLabel: Type.String({ description: '后续处置' }),
+  inspectedOn: Type.String({ format: 'date' }),
+  publishedAt: Type.String({ format: 'date-time' }),
+  publicationId: Type.Integer(),
+  publicationNumber: Type.Integer({ description: '公示批次 within the plan' }),
+  version: Type.Integer(),
+  corrected: Type.Boolean({ description: 'this result corrects an earlier published one (更正)' }),
+};
+/** The latest published version of a task's result, with only its public columns. */
+export const PublishedResult = Type.Object(PublishedResultFields);
+export type PublishedResult = Static<typeof PublishedResult>;
+
+export const PublicEntity = Type.Object({
+  id: Type.String({ description: '统一社会信用代码 (or the registration number where there is none)' }),
+  name: Type.String(),
+  region: Type.String(),
+  type: Type.String(),
+});
+export type PublicEntity = Static<typeof PublicEntity>;
+
+export const EntitySearchQuery = Type.Intersect([
+  Paging,
+  Type.Object({ q: Type.String({ minLength: 1, maxLength: 100, description: 'part of the name, or the start of the code' }) }),
+]);
+
+/** A published inspection of an entity: its plan, the inspecting departments and the result. */
+export const Inspection = Type.Object({
+  planId: Type.String(),
+  planTitle: Type.String(),
+  items: Type.Array(PublicItem),
+  departments: Type.Array(PublicDepartment, { description: 'the inspecting departments' }),
+  ...PublishedResultFields,
+});
+
+export const PublicEntityDetail = Type.Intersect([PublicEntity, Type.Object({ inspections: Type.Array(Inspection) })]);
+export type PublicEntityDetail = Static<typeof PublicEntityDetail>;
+
+export const PublicResultCodes = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      code: Type.String(),
+      label: Type.String(),
+      departmentCode: Type.Union([Type.String(), Type.Null()]),
+      active: Type.Boolean(),
+    }),
+  ),
+});
+export type PublicResultCode = Static<typeof PublicResultCodes>['items'][number];
+
+export const PublicFollowUpActions = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      code: Type.String(),
+      label: Type.String(),
+      requiresDeadline: Type.Boolean(),
+      departmentCode: Type.Union([Type.String(), Type.Null()]),
+      active: Type.Boolean(),
+    }),
+  ),
+});
+export type PublicFollowUpAction = Static<typeof PublicFollowUpActions>['items'][number];
