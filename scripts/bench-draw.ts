@@ -104,7 +104,8 @@ async function round(name: string): Promise<Round> {
     const floorQuery = new PgDialect().sqlToQuery(poolQuery(ctx, new Date()));
     let t0 = performance.now();
     let streamed = 0;
-    for await (const batch of database.streamQuery<{ id: string; grade: string }>(floorQuery.sql, floorQuery.params, POOL_BATCH)) streamed += batch.length;
+    for await (const batch of database.streamQuery<{ id: string; grade: string }>(floorQuery.sql, floorQuery.params, POOL_BATCH))
+      streamed += batch.length;
     const floorMs = ms(t0);
 
     t0 = performance.now();
@@ -118,7 +119,9 @@ async function round(name: string): Promise<Round> {
 
     const population = commit.strata.reduce((n: number, s: { population: number }) => n + s.population, 0);
     if (streamed !== population) throw new Error(`the floor streamed ${streamed} rows, the commit froze ${population}`);
-    const [{ n: tasks }] = await database.rawTransaction((tx) => tx.query<{ n: number }>('SELECT count(*)::int AS n FROM tasks WHERE plan_id = $1', [planId]));
+    const [{ n: tasks }] = await database.rawTransaction((tx) =>
+      tx.query<{ n: number }>('SELECT count(*)::int AS n FROM tasks WHERE plan_id = $1', [planId]),
+    );
     await app.close();
     return { floorMs, commitMs, drawMs, tasks, population, planId, peakRssMb: peak };
   } finally {

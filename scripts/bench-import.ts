@@ -73,25 +73,30 @@ async function importThroughService(database: Database) {
   await app.listen({ port: 0, host: '127.0.0.1' });
   try {
     const { port } = app.server.address() as AddressInfo;
-    return await measure<{ imported: number; updated: number }>(() => new Promise((resolve, reject) => {
-      const req = request(
-        {
-          host: '127.0.0.1',
-          port,
-          method: 'POST',
-          path: '/api/v1/entities/import',
-          headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'text/csv', 'content-length': statSync(file).size },
-        },
-        (res) => {
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (c) => (body += c));
-          res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(body)) : reject(new Error(`${res.statusCode} ${body.slice(0, 500)}`))));
-        },
-      );
-      req.on('error', reject);
-      createReadStream(file).pipe(req);
-    }));
+    return await measure<{ imported: number; updated: number }>(
+      () =>
+        new Promise((resolve, reject) => {
+          const req = request(
+            {
+              host: '127.0.0.1',
+              port,
+              method: 'POST',
+              path: '/api/v1/entities/import',
+              headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'text/csv', 'content-length': statSync(file).size },
+            },
+            (res) => {
+              let body = '';
+              res.setEncoding('utf8');
+              res.on('data', (c) => (body += c));
+              res.on('end', () =>
+                res.statusCode === 200 ? resolve(JSON.parse(body)) : reject(new Error(`${res.statusCode} ${body.slice(0, 500)}`)),
+              );
+            },
+          );
+          req.on('error', reject);
+          createReadStream(file).pipe(req);
+        }),
+    );
   } finally {
     await app.close();
   }

@@ -181,7 +181,9 @@ async function main() {
     results.push(await measure('portal GET /entities/{id}', `${ready.portal}/entities/${ready.entityId}`, duration, connections));
     const hello = results[0];
     const pad = (s: string, n: number) => s + ' '.repeat(Math.max(0, n - [...s].length));
-    console.log(`${pad('target', 34)}${pad('req/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('KiB/resp', 10)}${pad('non-2xx', 9)}${pad('rps ratio', 11)}p99 ratio`);
+    console.log(
+      `${pad('target', 34)}${pad('req/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('KiB/resp', 10)}${pad('non-2xx', 9)}${pad('rps ratio', 11)}p99 ratio`,
+    );
     for (const r of results) {
       console.log(
         pad(r.name, 34) +

@@ -72,8 +72,17 @@ export const RECUSAL_CSV_HEADER = ['inspectorId', 'entityId', 'reason'] as const
 /** Same set as the regex class \s. */
 function isSpace(c: number): boolean {
   return (
-    (c >= 9 && c <= 13) || c === 32 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
+    (c >= 9 && c <= 13) ||
+    c === 32 ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
   );
 }
 
@@ -167,7 +176,10 @@ class RowRng {
 class Weighted<T> {
   private readonly cum: number[];
   private readonly total: number;
-  constructor(private readonly items: readonly T[], weights: readonly number[]) {
+  constructor(
+    private readonly items: readonly T[],
+    weights: readonly number[],
+  ) {
     let t = 0;
     this.cum = weights.map((w) => {
       if (!(w >= 0 && Number.isFinite(w))) throw new RangeError('weights must be finite and non-negative');
@@ -209,7 +221,10 @@ class Permutation {
   private readonly k1: number;
   private readonly k2: number;
   private readonly k3: number;
-  constructor(private readonly n: number, keys: readonly number[]) {
+  constructor(
+    private readonly n: number,
+    keys: readonly number[],
+  ) {
     if (keys.length !== 4) throw new Error('a permutation takes 4 round keys');
     [this.k0, this.k1, this.k2, this.k3] = keys;
     let bits = Math.max(2, Math.ceil(Math.log2(n)));
@@ -351,11 +366,44 @@ type IndustryCode = (typeof DEMO_INDUSTRIES)[number]['code'];
 
 /** How likely each region is (rough share of market entities: the main urban districts are busiest). */
 const REGION_WEIGHTS: Record<string, number> = {
-  万州区: 5, 涪陵区: 4, 渝中区: 6, 大渡口区: 2, 江北区: 7, 沙坪坝区: 7, 九龙坡区: 9, 南岸区: 7, 北碚区: 4,
-  綦江区: 3, 大足区: 3, 渝北区: 12, 巴南区: 5, 黔江区: 1.5, 长寿区: 2.5, 江津区: 4, 合川区: 3.5, 永川区: 3.5,
-  南川区: 1.5, 璧山区: 2.5, 铜梁区: 2, 潼南区: 1.5, 荣昌区: 2, 开州区: 2.5, 梁平区: 1.5, 武隆区: 1,
-  城口县: 0.4, 丰都县: 1, 垫江县: 1.2, 忠县: 1.1, 云阳县: 1.3, 奉节县: 1.2, 巫山县: 0.7, 巫溪县: 0.5,
-  石柱土家族自治县: 0.6, 秀山土家族苗族自治县: 0.8, 酉阳土家族苗族自治县: 0.7, 彭水苗族土家族自治县: 0.7,
+  万州区: 5,
+  涪陵区: 4,
+  渝中区: 6,
+  大渡口区: 2,
+  江北区: 7,
+  沙坪坝区: 7,
+  九龙坡区: 9,
+  南岸区: 7,
+  北碚区: 4,
+  綦江区: 3,
+  大足区: 3,
+  渝北区: 12,
+  巴南区: 5,
+  黔江区: 1.5,
+  长寿区: 2.5,
+  江津区: 4,
+  合川区: 3.5,
+  永川区: 3.5,
+  南川区: 1.5,
+  璧山区: 2.5,
+  铜梁区: 2,
+  潼南区: 1.5,
+  荣昌区: 2,
+  开州区: 2.5,
+  梁平区: 1.5,
+  武隆区: 1,
+  城口县: 0.4,
+  丰都县: 1,
+  垫江县: 1.2,
+  忠县: 1.1,
+  云阳县: 1.3,
+  奉节县: 1.2,
+  巫山县: 0.7,
+  巫溪县: 0.5,
+  石柱土家族自治县: 0.6,
+  秀山土家族苗族自治县: 0.8,
+  酉阳土家族苗族自治县: 0.7,
+  彭水苗族土家族自治县: 0.7,
 };
 const REGIONS = new Weighted(
   CHONGQING_REGIONS,
@@ -379,12 +427,31 @@ const STREETS: Record<string, readonly string[]> = {
   江津区: ['鼎山大道', '几江滨江路', '双福大道'],
   合川区: ['南园路', '希尔安大道', '合川新华路'],
 };
-const GENERIC_STREETS = ['人民路', '新华路', '建设路', '解放路', '滨江路', '中山路', '文化路', '育才路', '工业园区一路', '团结路', '胜利路', '朝阳路', '新城大道', '商贸城'];
+const GENERIC_STREETS = [
+  '人民路',
+  '新华路',
+  '建设路',
+  '解放路',
+  '滨江路',
+  '中山路',
+  '文化路',
+  '育才路',
+  '工业园区一路',
+  '团结路',
+  '胜利路',
+  '朝阳路',
+  '新城大道',
+  '商贸城',
+];
 
 const BRAND_1 = '鑫恒嘉渝巴聚鸿金华天瑞锦宏德永佳盛新川江隆福祥康泰荣昌兴达诚信和宇峰景博创汇融通利亿星晨阳明云山海润丰源顺安美乐'.split('');
 const BRAND_2 = '源达禾兴城福运鼎庭成丰程图润盛和世辰川益泰祥隆辉锐鑫邦发凯宏豪远航康安鹏瀚鸣皓晟瑞恒鸿昊华诚信'.split('');
-const SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃冉向汤易游'.split('');
-const GIVEN = '伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏飞波斌宇浩凯健俊帆帅旭宁婷雪琳晨欣悦佳怡梦瑶鑫磊瑜峰亮建国红梅志强海燕丹丹'.split('');
+const SURNAMES =
+  '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃冉向汤易游'.split(
+    '',
+  );
+const GIVEN =
+  '伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏飞波斌宇浩凯健俊帆帅旭宁婷雪琳晨欣悦佳怡梦瑶鑫磊瑜峰亮建国红梅志强海燕丹丹'.split('');
 
 interface IndustryProfile {
   industry: IndustryCode;
@@ -427,7 +494,22 @@ const INDIVIDUAL_INDUSTRIES = new Weighted<IndustryProfile>(
   [38, 34, 10, 5, 7, 4, 2],
 );
 
-const COOPERATIVE_PRODUCTS = ['蔬菜种植', '柑橘种植', '脐橙种植', '青菜头种植', '花椒种植', '茶叶种植', '中药材种植', '生猪养殖', '肉牛养殖', '山羊养殖', '蜜蜂养殖', '水产养殖', '粮油种植', '猕猴桃种植'];
+const COOPERATIVE_PRODUCTS = [
+  '蔬菜种植',
+  '柑橘种植',
+  '脐橙种植',
+  '青菜头种植',
+  '花椒种植',
+  '茶叶种植',
+  '中药材种植',
+  '生猪养殖',
+  '肉牛养殖',
+  '山羊养殖',
+  '蜜蜂养殖',
+  '水产养殖',
+  '粮油种植',
+  '猕猴桃种植',
+];
 const SOCIAL_ORG_KINDS = new Weighted<[IndustryCode, string]>(
   [
     ['social-services', '社会工作服务中心'],
@@ -659,7 +741,10 @@ export function* generateGrades(entityIds: Iterable<string>, opts: GenerateGrade
     if (!scheme.grades.some((g) => g.code === k)) throw new RangeError(`weights: unknown grade ${k} in ${scheme.code}`);
   }
   const codes = scheme.grades.map((g) => g.code);
-  const picker = new Weighted(codes, codes.map((c) => (opts.weights || DEFAULT_GRADE_WEIGHTS[scheme.code] ? (weights[c] ?? 0) : 1)));
+  const picker = new Weighted(
+    codes,
+    codes.map((c) => (opts.weights || DEFAULT_GRADE_WEIGHTS[scheme.code] ? (weights[c] ?? 0) : 1)),
+  );
   const ungraded = opts.ungradedShare ?? 0.1;
   if (!(ungraded >= 0 && ungraded <= 1)) throw new RangeError('ungradedShare must be between 0 and 1');
   const days = dayList(opts.evaluatedFrom ?? '2025-01-01', opts.evaluatedTo ?? '2025-12-31');
@@ -822,7 +907,12 @@ async function main(argv: string[]): Promise<number> {
   const inspectorOpts: GenerateInspectorsOptions = {
     seed,
     perDepartment: int('per-department', v['per-department'], 12),
-    departments: v.departments ? v.departments.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
+    departments: v.departments
+      ? v.departments
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : undefined,
   };
 
   let lines: Iterable<string>;

@@ -67,7 +67,7 @@ function verifyFile(path: string): Outcome {
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { url: { type: 'string' }, file: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
-  if (values.help || (!values.url === !values.file)) {
+  if (values.help || !values.url === !values.file) {
     console.error('usage: npm run ledger:verify -- --url http://host:port\n       npm run ledger:verify -- --file ledger.json');
     return 2;
   }

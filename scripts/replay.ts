@@ -42,7 +42,8 @@ function asRecords(data: unknown, from: string): Records {
   const o = data as Partial<Records> & { protocol?: string };
   if (o && typeof o === 'object' && o.commit && typeof o.commit === 'object') return { commit: o.commit, draw: o.draw ?? null, void: o.void ?? null };
   // A bare draw record that also carries the commit fields is accepted too (verifyDraw allows it).
-  if (o && typeof o === 'object' && o.protocol && 'commitment' in o && 'tasks' in o) return { commit: o as unknown as CommitRecord, draw: o as unknown as DrawRecord };
+  if (o && typeof o === 'object' && o.protocol && 'commitment' in o && 'tasks' in o)
+    return { commit: o as unknown as CommitRecord, draw: o as unknown as DrawRecord };
   throw new UsageError(`${from}: expected {"commit": …, "draw": …} (GET /api/v1/plans/{id}/record or /public/v1/plans/{id})`);
 }
 
@@ -57,7 +58,11 @@ async function fetchAll(base: string, plan: string, token: string): Promise<{ re
   const id = encodeURIComponent(plan);
   const records = asRecords(await (await get(`/api/v1/plans/${id}/record`)).json(), 'the record');
   const file = async (name: string) => Buffer.from(await (await get(`/api/v1/plans/${id}/snapshot/${name}`)).arrayBuffer()).toString('utf8');
-  const [entitySnapshot, inspectorSnapshot, recusalSnapshot] = await Promise.all([file('entities.tsv'), file('inspectors.tsv'), file('recusals.tsv')]);
+  const [entitySnapshot, inspectorSnapshot, recusalSnapshot] = await Promise.all([
+    file('entities.tsv'),
+    file('inspectors.tsv'),
+    file('recusals.tsv'),
+  ]);
   return { records, files: { entitySnapshot, inspectorSnapshot, recusalSnapshot } };
 }
 
@@ -65,7 +70,8 @@ async function fetchAll(base: string, plan: string, token: string): Promise<{ re
 function checkVoided(records: Records, files: Files): string | null {
   const seed = records.void?.serverSeed;
   if (typeof seed !== 'string') return 'the plan is neither drawn nor voided: there is no draw to replay yet';
-  if (sha256Hex(seed) !== records.commit.commitment) return `commitment: revealed serverSeed hashes to ${sha256Hex(seed)}, commitment is ${records.commit.commitment}`;
+  if (sha256Hex(seed) !== records.commit.commitment)
+    return `commitment: revealed serverSeed hashes to ${sha256Hex(seed)}, commitment is ${records.commit.commitment}`;
   for (const [file, key] of [
     ['entitySnapshot', 'entitySnapshotDigest'],
     ['inspectorSnapshot', 'inspectorSnapshotDigest'],
@@ -92,7 +98,12 @@ async function main(): Promise<number> {
   });
   const fromFiles = values.record !== undefined;
   const fromUrl = values.url !== undefined;
-  if (values.help || fromFiles === fromUrl || (fromFiles && !(values.entities && values.inspectors && values.recusals)) || (fromUrl && !(values.plan && values.token))) {
+  if (
+    values.help ||
+    fromFiles === fromUrl ||
+    (fromFiles && !(values.entities && values.inspectors && values.recusals)) ||
+    (fromUrl && !(values.plan && values.token))
+  ) {
     console.error(
       'usage: npm run replay -- --record record.json --entities entities.tsv --inspectors inspectors.tsv --recusals recusals.tsv\n' +
         '       npm run replay -- --url http://host:port --plan PLAN-2026-0001 --token <auditor token>',
@@ -110,7 +121,11 @@ async function main(): Promise<number> {
       throw new UsageError(`${values.record}: not JSON: ${(err as Error).message}`);
     }
     records = asRecords(data, values.record!);
-    files = { entitySnapshot: readText(values.entities!), inspectorSnapshot: readText(values.inspectors!), recusalSnapshot: readText(values.recusals!) };
+    files = {
+      entitySnapshot: readText(values.entities!),
+      inspectorSnapshot: readText(values.inspectors!),
+      recusalSnapshot: readText(values.recusals!),
+    };
   } else {
     ({ records, files } = await fetchAll(values.url!, values.plan!, values.token!));
   }

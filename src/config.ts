@@ -16,7 +16,10 @@ export interface Config {
 }
 
 export class ConfigError extends Error {
-  constructor(public variable: string, message: string) {
+  constructor(
+    public variable: string,
+    message: string,
+  ) {
     super(`${variable}: ${message}`);
     this.name = 'ConfigError';
   }

@@ -67,7 +67,12 @@ export async function seedPortalScenario(
 
   await ask('PUT', '/api/v1/departments/SCJG', { name: '重庆市渝中区市场监督管理局' }, [200, 201]);
   await ask('PUT', '/api/v1/departments/WJW', { name: '重庆市渝中区卫生健康委员会' }, [200, 201]);
-  await ask('PUT', '/api/v1/items/SCJG-SP01', { name: '食品经营者落实食品安全主体责任情况检查', departmentCode: 'SCJG', gradeScheme: 'credit-4' }, [200, 201]);
+  await ask(
+    'PUT',
+    '/api/v1/items/SCJG-SP01',
+    { name: '食品经营者落实食品安全主体责任情况检查', departmentCode: 'SCJG', gradeScheme: 'credit-4' },
+    [200, 201],
+  );
   await ask('PUT', '/api/v1/items/WJW-GG01', { name: '公共场所卫生监督检查', departmentCode: 'WJW', gradeScheme: 'credit-4' }, [200, 201]);
 
   const entities = Array.from({ length: n }, (_, i) => {
@@ -78,7 +83,10 @@ export async function seedPortalScenario(
   await ask(
     'POST',
     '/api/v1/entities/import',
-    csv([['id', 'name', 'type', 'region', 'industry', 'address', 'status'], ...entities.map((e, i) => [e.id, e.name, 'enterprise', '500103', 'catering', `渝中区解放碑民族路${i + 1}号`, 'active'])]),
+    csv([
+      ['id', 'name', 'type', 'region', 'industry', 'address', 'status'],
+      ...entities.map((e, i) => [e.id, e.name, 'enterprise', '500103', 'catering', `渝中区解放碑民族路${i + 1}号`, 'active']),
+    ]),
     [200],
     'text/csv',
   );
@@ -94,15 +102,31 @@ export async function seedPortalScenario(
     name: `${SURNAMES[(i * 7) % 12]}${GIVEN[(i * 3 + 1) % 12]}`,
     department: 'SCJG',
   }));
-  inspectors.push({ id: 'WJ-001', name: '周杰', department: 'WJW' }, { id: 'WJ-002', name: '吴丽', department: 'WJW' }, { id: 'WJ-003', name: '徐军', department: 'WJW' });
+  inspectors.push(
+    { id: 'WJ-001', name: '周杰', department: 'WJW' },
+    { id: 'WJ-002', name: '吴丽', department: 'WJW' },
+    { id: 'WJ-003', name: '徐军', department: 'WJW' },
+  );
   await ask(
     'POST',
     '/api/v1/inspectors/import',
-    csv([['id', 'name', 'department', 'certificateNo'], ...inspectors.map((x, i) => [x.id, x.name, x.department, `50010300${String(i).padStart(4, '0')}`])]),
+    csv([
+      ['id', 'name', 'department', 'certificateNo'],
+      ...inspectors.map((x, i) => [x.id, x.name, x.department, `50010300${String(i).padStart(4, '0')}`]),
+    ]),
     [200],
     'text/csv',
   );
-  await ask('POST', '/api/v1/recusals/import', csv([['inspectorId', 'entityId', 'reason'], ['SJ-001', entities[0].id, '近亲属任该单位负责人']]), [200], 'text/csv');
+  await ask(
+    'POST',
+    '/api/v1/recusals/import',
+    csv([
+      ['inspectorId', 'entityId', 'reason'],
+      ['SJ-001', entities[0].id, '近亲属任该单位负责人'],
+    ]),
+    [200],
+    'text/csv',
+  );
 
   const plan = async (title: string, items: string[], perTask: Record<string, number>, entropySource: string) =>
     (
@@ -146,7 +170,13 @@ export async function seedPortalScenario(
       'PUT',
       `/api/v1/tasks/${tasks[i].id}/result`,
       problem
-        ? { resultCode: 'corrected', inspectedOn: today, followUp: 'order-correction', followUpDeadline: today, findings: '冷藏设施温度记录不全，已当场责令改正' }
+        ? {
+            resultCode: 'corrected',
+            inspectedOn: today,
+            followUp: 'order-correction',
+            followUpDeadline: today,
+            findings: '冷藏设施温度记录不全，已当场责令改正',
+          }
         : { resultCode: 'no-issue', inspectedOn: today, followUp: 'none' },
       [200, 201],
     );

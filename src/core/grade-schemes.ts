@@ -247,12 +247,7 @@ export function validateGradeScheme(s: unknown): GradeSchemeProblem[] {
         codes.add(g.code);
       }
       if (typeof g.label !== 'string' || g.label.trim() === '') add(`${at}.label`, 'label must be a non-empty string');
-      if (
-        typeof g.multiplierPct !== 'number' ||
-        !Number.isInteger(g.multiplierPct) ||
-        g.multiplierPct < 0 ||
-        g.multiplierPct > MAX_MULTIPLIER_PCT
-      ) {
+      if (typeof g.multiplierPct !== 'number' || !Number.isInteger(g.multiplierPct) || g.multiplierPct < 0 || g.multiplierPct > MAX_MULTIPLIER_PCT) {
         add(`${at}.multiplierPct`, `multiplierPct must be an integer from 0 to ${MAX_MULTIPLIER_PCT}`);
       }
       if (typeof g.mode !== 'string' || !INSPECTION_MODES.includes(g.mode)) {
@@ -287,8 +282,7 @@ export interface RatioInput {
   baseRatioBp?: number;
 }
 
-const isBp = (v: unknown): v is number =>
-  typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_RATIO_BP;
+const isBp = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_RATIO_BP;
 
 /**
  * Per-grade sampling ratios in basis points, keys in the scheme's grade order.
@@ -330,15 +324,12 @@ export function resolveRatiosBp(scheme: GradeScheme, input: RatioInput): Record<
   const known = new Set(scheme.grades.map((g) => g.code));
   for (const key of Object.keys(ratios)) {
     if (!known.has(key)) {
-      throw new GradeResolutionError(
-        `ratiosBp.${key}`,
-        `unknown grade ${key} in scheme ${scheme.code} (grades: ${[...known].join(', ')})`,
-      );
+      throw new GradeResolutionError(`ratiosBp.${key}`, `unknown grade ${key} in scheme ${scheme.code} (grades: ${[...known].join(', ')})`);
     }
   }
   return Object.fromEntries(
     scheme.grades.map((g) => {
-      if (!Object.prototype.hasOwnProperty.call(ratios, g.code)) {
+      if (!Object.hasOwn(ratios, g.code)) {
         throw new GradeResolutionError(`ratiosBp.${g.code}`, `missing ratio for grade ${g.code}`);
       }
       const v = ratios[g.code];

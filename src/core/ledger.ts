@@ -118,18 +118,15 @@ export function buildLedgerEntry<B>(
 }
 
 export type LedgerVerification =
-  | { ok: true; /** seq of the last entry (startSeq − 1 when empty) */ seq: number; /** hash of the last entry */ hash: string }
-  | { ok: false; /** seq the first broken entry should have had */ seq: number; reason: string };
+  | { ok: true /** seq of the last entry (startSeq − 1 when empty) */; seq: number /** hash of the last entry */; hash: string }
+  | { ok: false /** seq the first broken entry should have had */; seq: number; reason: string };
 
 /**
  * Verifies a chain (or a slice of one: pass the prevHash and seq expected for its first entry).
  * Reports the first broken entry: wrong seq numbering, prevHash mismatch, hash mismatch, unknown kind,
  * malformed fields, or a body that cannot be canonicalized.
  */
-export function verifyLedger(
-  entries: readonly LedgerEntry[],
-  opts: { startPrevHash?: string; startSeq?: number } = {},
-): LedgerVerification {
+export function verifyLedger(entries: readonly LedgerEntry[], opts: { startPrevHash?: string; startSeq?: number } = {}): LedgerVerification {
   let prevHash = opts.startPrevHash ?? GENESIS_HASH;
   let expectedSeq = opts.startSeq ?? 1;
   if (!isHex64(prevHash)) return { ok: false, seq: expectedSeq, reason: 'startPrevHash is not 64 lowercase hex characters' };

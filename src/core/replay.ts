@@ -130,9 +130,7 @@ export interface PrepareCommitInput extends PrepareSnapshotsInput {
   committedAt: string;
 }
 
-export type PreparedCommit =
-  | { ok: true; record: CommitRecord; files: SnapshotFiles }
-  | { ok: false; infeasibility: Infeasibility; message: string };
+export type PreparedCommit = { ok: true; record: CommitRecord; files: SnapshotFiles } | { ok: false; infeasibility: Infeasibility; message: string };
 
 /**
  * Everything a commit needs, from rows: serializes the three snapshot files, digests them, counts
@@ -197,9 +195,7 @@ export function buildDrawRecord(p: DrawRecordInput): DrawRecord {
   // Members in JCS order, so the ledger's canonical serialization needs no reordered copies (jcs.ts).
   const tasks = result.tasks.map((t) => {
     const inspectors = t.inspectors.map((x) => ({ departmentCode: x.departmentCode, inspectorId: x.inspectorId }));
-    return p.includeGrades
-      ? { entityId: t.entityId, grade: t.grade, inspectors, seq: t.seq }
-      : { entityId: t.entityId, inspectors, seq: t.seq };
+    return p.includeGrades ? { entityId: t.entityId, grade: t.grade, inspectors, seq: t.seq } : { entityId: t.entityId, inspectors, seq: t.seq };
   });
   return {
     protocol: PROTOCOL,
@@ -247,9 +243,7 @@ export type VerifyStep =
   | 'strata' // drawn counts
   | 'tasks';
 
-export type VerifyResult =
-  | { ok: true; seed: string; tasks: number }
-  | { ok: false; step: VerifyStep; message: string; seq?: number };
+export type VerifyResult = { ok: true; seed: string; tasks: number } | { ok: false; step: VerifyStep; message: string; seq?: number };
 
 export interface VerifyInput {
   /** The commit record. May be omitted when `draw` also carries all commit fields. */
@@ -262,7 +256,7 @@ export interface VerifyInput {
 
 const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-const str = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v) ?? String(v));
+const str = (v: unknown): string => (typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v)));
 
 function fmtTeam(inspectors: readonly InspectorRef[]): string {
   return inspectors.length === 0 ? '(none)' : inspectors.map((x) => `${str(x?.departmentCode)}:${str(x?.inspectorId)}`).join(', ');
@@ -286,7 +280,10 @@ function recordsProblem(c: Record<string, unknown>, d: Record<string, unknown>):
   } catch (e) {
     return `commit record: ${(e as Error).message}`;
   }
-  for (const [name, rec] of [['commit', c], ['draw', d]] as const) {
+  for (const [name, rec] of [
+    ['commit', c],
+    ['draw', d],
+  ] as const) {
     const strata = rec.strata;
     if (!Array.isArray(strata) || strata.length !== c.gradeOrder.length) {
       return `${name} record: strata must list the ${c.gradeOrder.length} grades of gradeOrder`;

@@ -9,7 +9,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import type { SQL } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import postgres from 'postgres';
 import * as schema from './schema.ts';
 
@@ -150,3 +150,8 @@ export async function execRows<T = Record<string, unknown>>(q: Executor, query: 
 
 /** A json column's value, whatever the driver (postgres.js parses json, PGlite through drizzle may hand back the text). */
 export const jsonValue = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
+
+/** One round trip to the database: the health check's probe. */
+export async function pingDatabase(database: Database): Promise<void> {
+  await database.db.execute(sql`select 1`);
+}

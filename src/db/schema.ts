@@ -73,8 +73,12 @@ export const gradeSchemes = pgTable('grade_schemes', {
 export const items = pgTable('items', {
   code: text('code').primaryKey(),
   name: text('name').notNull(),
-  departmentCode: text('department_code').notNull().references(() => departments.code),
-  gradeScheme: text('grade_scheme').notNull().references(() => gradeSchemes.code),
+  departmentCode: text('department_code')
+    .notNull()
+    .references(() => departments.code),
+  gradeScheme: text('grade_scheme')
+    .notNull()
+    .references(() => gradeSchemes.code),
   targetType: text('target_type'),
   legalBasis: text('legal_basis'),
   active: boolean('active').notNull().default(true),
@@ -105,8 +109,12 @@ export const gradeEvaluations = pgTable(
   'grade_evaluations',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    entityId: text('entity_id').notNull().references(() => entities.id),
-    scheme: text('scheme').notNull().references(() => gradeSchemes.code),
+    entityId: text('entity_id')
+      .notNull()
+      .references(() => entities.id),
+    scheme: text('scheme')
+      .notNull()
+      .references(() => gradeSchemes.code),
     grade: text('grade').notNull(),
     evaluatedAt: timestamp('evaluated_at', { withTimezone: true, mode: 'date' }).notNull(),
     importedAt: timestamp('imported_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
@@ -118,8 +126,12 @@ export const gradeEvaluations = pgTable(
 export const currentGrades = pgTable(
   'current_grades',
   {
-    entityId: text('entity_id').notNull().references(() => entities.id),
-    scheme: text('scheme').notNull().references(() => gradeSchemes.code),
+    entityId: text('entity_id')
+      .notNull()
+      .references(() => entities.id),
+    scheme: text('scheme')
+      .notNull()
+      .references(() => gradeSchemes.code),
     grade: text('grade').notNull(),
     evaluatedAt: timestamp('evaluated_at', { withTimezone: true, mode: 'date' }).notNull(),
   },
@@ -131,7 +143,9 @@ export const inspectors = pgTable(
   {
     id: text('id').primaryKey(),
     name: text('name').notNull(),
-    departmentCode: text('department_code').notNull().references(() => departments.code),
+    departmentCode: text('department_code')
+      .notNull()
+      .references(() => departments.code),
     certificateNo: text('certificate_no').notNull(),
     /** Item codes this inspector may check; empty = every item of the department. */
     qualifications: text('qualifications').array().notNull().default(sql`'{}'::text[]`),
@@ -146,8 +160,12 @@ export const inspectors = pgTable(
 export const recusals = pgTable(
   'recusals',
   {
-    inspectorId: text('inspector_id').notNull().references(() => inspectors.id),
-    entityId: text('entity_id').notNull().references(() => entities.id),
+    inspectorId: text('inspector_id')
+      .notNull()
+      .references(() => inspectors.id),
+    entityId: text('entity_id')
+      .notNull()
+      .references(() => entities.id),
     reason: text('reason').notNull(),
     createdAt: created(),
   },
@@ -173,7 +191,9 @@ export const plans = pgTable(
     items: text('items').array().notNull(),
     /** Departments owning the plan's items (derived from items; several = 部门联合抽查). */
     departments: text('departments').array().notNull().default(sql`'{}'::text[]`),
-    gradeScheme: text('grade_scheme').notNull().references(() => gradeSchemes.code),
+    gradeScheme: text('grade_scheme')
+      .notNull()
+      .references(() => gradeSchemes.code),
     baseRatioBp: integer('base_ratio_bp'),
     /** Resolved per-grade ratios (what gets committed). */
     ratiosBp: jsonb('ratios_bp').$type<Record<string, number>>().notNull(),
@@ -195,7 +215,9 @@ export const plans = pgTable(
  * commit record as text (json keeps the §5 member order); server_seed stays secret until the draw or void.
  */
 export const planCommits = pgTable('plan_commits', {
-  planId: text('plan_id').primaryKey().references(() => plans.id),
+  planId: text('plan_id')
+    .primaryKey()
+    .references(() => plans.id),
   serverSeed: text('server_seed').notNull(),
   commitment: text('commitment').notNull(),
   entitySnapshot: bytea('entity_snapshot').notNull(),
@@ -210,7 +232,9 @@ export const planCommits = pgTable('plan_commits', {
 
 /** One draw per plan: the primary key on plan_id is the backstop against a second draw. */
 export const planDraws = pgTable('plan_draws', {
-  planId: text('plan_id').primaryKey().references(() => plans.id),
+  planId: text('plan_id')
+    .primaryKey()
+    .references(() => plans.id),
   publicEntropy: text('public_entropy').notNull(),
   seed: text('seed').notNull(),
   /**
@@ -229,7 +253,9 @@ export const planDraws = pgTable('plan_draws', {
 });
 
 export const planVoids = pgTable('plan_voids', {
-  planId: text('plan_id').primaryKey().references(() => plans.id),
+  planId: text('plan_id')
+    .primaryKey()
+    .references(() => plans.id),
   reason: text('reason').notNull(),
   idempotencyKey: text('idempotency_key'),
   voidedBy: text('voided_by'),
@@ -321,7 +347,6 @@ export const idempotencyKeys = pgTable(
   (t) => [primaryKey({ columns: [t.route, t.key] })],
 );
 
-
 /* ─── Results and public disclosure (一公开) ─────────────────────────────────────────────────────── */
 
 /** Result categories (检查结果). Built-ins are seeded from src/core/result-codes.ts; departments add theirs. */
@@ -355,14 +380,18 @@ export const publications = pgTable(
   'publications',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    planId: text('plan_id').notNull().references(() => plans.id),
+    planId: text('plan_id')
+      .notNull()
+      .references(() => plans.id),
     /** 1, 2, … per plan. */
     number: integer('number').notNull(),
     scope: text('scope').notNull(),
     /** The earlier publication whose results this one corrects (更正). */
     correctsId: bigint('corrects_id', { mode: 'number' }).references((): AnyPgColumn => publications.id),
     note: text('note'),
-    ledgerSeq: bigint('ledger_seq', { mode: 'number' }).notNull().references(() => ledger.seq),
+    ledgerSeq: bigint('ledger_seq', { mode: 'number' })
+      .notNull()
+      .references(() => ledger.seq),
     taskCount: integer('task_count').notNull(),
     publishedBy: text('published_by'),
     publishedAt: timestamp('published_at', { withTimezone: true, mode: 'date' }).notNull(),
@@ -385,12 +414,18 @@ export const results = pgTable(
   'results',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    taskId: bigint('task_id', { mode: 'number' }).notNull().references(() => tasks.id),
+    taskId: bigint('task_id', { mode: 'number' })
+      .notNull()
+      .references(() => tasks.id),
     version: integer('version').notNull(),
-    resultCode: text('result_code').notNull().references(() => resultCodes.code),
+    resultCode: text('result_code')
+      .notNull()
+      .references(() => resultCodes.code),
     inspectedOn: date('inspected_on').notNull(),
     findings: text('findings').notNull().default(''),
-    followUp: text('follow_up').notNull().references(() => followUpActions.code),
+    followUp: text('follow_up')
+      .notNull()
+      .references(() => followUpActions.code),
     followUpDeadline: date('follow_up_deadline'),
     attachments: jsonb('attachments').$type<ResultAttachment[]>().notNull().default(sql`'[]'::jsonb`),
     correctsResultId: bigint('corrects_result_id', { mode: 'number' }).references((): AnyPgColumn => results.id),
@@ -416,8 +451,12 @@ export const resultHistory = pgTable(
   'result_history',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    resultId: bigint('result_id', { mode: 'number' }).notNull().references(() => results.id),
-    taskId: bigint('task_id', { mode: 'number' }).notNull().references(() => tasks.id),
+    resultId: bigint('result_id', { mode: 'number' })
+      .notNull()
+      .references(() => results.id),
+    taskId: bigint('task_id', { mode: 'number' })
+      .notNull()
+      .references(() => tasks.id),
     version: integer('version').notNull(),
     /** created | amended | correction */
     action: text('action').notNull(),

@@ -1,15 +1,6 @@
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyInstance } from 'fastify';
-import {
-  DomainError,
-  type DomainErrorCode,
-  type ErrorDetail,
-  badRequest,
-  conflict,
-  forbidden,
-  notFound,
-  unprocessable,
-} from '../domain/errors.ts';
+import { DomainError, type DomainErrorCode, type ErrorDetail, badRequest, conflict, forbidden, notFound, unprocessable } from '../domain/errors.ts';
 
 /** The one mapping from domain error codes to HTTP statuses. */
 const STATUS: Record<DomainErrorCode, number> = {

@@ -24,7 +24,9 @@ export function time(d: Date | string | null | undefined): Html {
 /** Basis points as a percentage without float noise: 500 → "5%", 1234 → "12.34%". */
 export function percent(bp: number): string {
   const whole = Math.trunc(bp / 100);
-  const frac = String(Math.abs(bp % 100)).padStart(2, '0').replace(/0+$/, '');
+  const frac = String(Math.abs(bp % 100))
+    .padStart(2, '0')
+    .replace(/0+$/, '');
   return `${whole}${frac ? `.${frac}` : ''}%`;
 }
 

@@ -116,9 +116,7 @@ export default async function portalRoutes(app: FastifyInstance) {
     const q = request.query as Query;
     const term = param(q, 'q') ?? '';
     const page = pageNumber(q);
-    const found = term
-      ? await disclosure.searchEntities(term, ENTITIES_PAGE_SIZE, (page - 1) * ENTITIES_PAGE_SIZE)
-      : { total: 0, items: [] };
+    const found = term ? await disclosure.searchEntities(term, ENTITIES_PAGE_SIZE, (page - 1) * ENTITIES_PAGE_SIZE) : { total: 0, items: [] };
     return sendHtml(reply, entitySearchPage({ q: term, page, pageSize: ENTITIES_PAGE_SIZE, total: found.total, rows: found.items }));
   });
 

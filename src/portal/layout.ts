@@ -23,10 +23,7 @@ const NAV: Array<[Exclude<NavKey, null>, string, string]> = [
 ];
 
 export function page(o: PageOptions): string {
-  const nav = NAV.map(
-    ([key, href, label]) =>
-      html`<li><a href="${href}"${o.nav === key ? html` aria-current="page"` : ''}>${label}</a></li>`,
-  );
+  const nav = NAV.map(([key, href, label]) => html`<li><a href="${href}"${o.nav === key ? html` aria-current="page"` : ''}>${label}</a></li>`);
   const crumbs = o.crumbs?.length
     ? html`<nav class="crumbs" aria-label="当前位置"><ol>${o.crumbs.map(([label, href]) =>
         href ? html`<li><a href="${href}">${label}</a></li>` : html`<li aria-current="page">${label}</li>`,
@@ -78,9 +75,7 @@ export function pager(o: { page: number; pageSize: number; total: number; href: 
   for (const p of [...shown].sort((a, b) => a - b)) {
     if (p - last > 1) items.push(html`<li class="gap" aria-hidden="true">…</li>`);
     items.push(
-      p === cur
-        ? html`<li><span aria-current="page">${p}</span></li>`
-        : html`<li><a href="${o.href(p)}" aria-label="第 ${p} 页">${p}</a></li>`,
+      p === cur ? html`<li><span aria-current="page">${p}</span></li>` : html`<li><a href="${o.href(p)}" aria-label="第 ${p} 页">${p}</a></li>`,
     );
     last = p;
   }

@@ -25,7 +25,10 @@ function mediaOf(contentType: string | undefined): MediaKind {
   if (!media) {
     throw unsupportedMediaType('send the file as text/csv or application/x-ndjson');
   }
-  const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
+  const charset = params
+    .find((p) => p.startsWith('charset='))
+    ?.slice('charset='.length)
+    .replace(/"/g, '');
   if (charset && charset !== 'utf-8' && charset !== 'utf8') {
     throw unsupportedMediaType(`only UTF-8 files are accepted, not ${charset}: save the file as UTF-8 (in Excel: "CSV UTF-8")`);
   }

@@ -18,8 +18,7 @@ export const ErrorResponse = Type.Object(
 );
 
 /** Standard error responses for management routes. */
-export const errorResponses = (...codes: number[]) =>
-  Object.fromEntries(codes.map((c) => [c, Type.Ref('ErrorResponse')]));
+export const errorResponses = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, Type.Ref('ErrorResponse')]));
 
 export const Paging = Type.Object({
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),

@@ -10,7 +10,9 @@ export const PlanParams = Type.Object({ id: Type.String({ pattern: PLAN_ID_PATTE
 
 const Filters = Type.Object(
   {
-    regions: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 200, description: 'entity.region in these codes (行政区划代码)' })),
+    regions: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 200, description: 'entity.region in these codes (行政区划代码)' }),
+    ),
     types: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 200, description: 'entity.type in these' })),
     industries: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 500, description: 'entity.industry in these' })),
   },
@@ -206,10 +208,9 @@ export const PublicPlan = Type.Object({
     description: 'names of the drawn entities, by entity id',
   }),
   void: Type.Union([VoidInfo, Type.Null()]),
-  ledger: Type.Array(
-    Type.Object({ seq: Type.Integer(), kind: Type.String(), at: Type.String(), hash: Type.String() }),
-    { description: "the plan's ledger entries" },
-  ),
+  ledger: Type.Array(Type.Object({ seq: Type.Integer(), kind: Type.String(), at: Type.String(), hash: Type.String() }), {
+    description: "the plan's ledger entries",
+  }),
 });
 
 /** A new plan as the API takes it. */

@@ -191,7 +191,9 @@ export const CatalogListQuery = Type.Object({
 const codeBodyFields = {
   label: Type.String({ minLength: 1, maxLength: 200, description: 'Chinese label, as published' }),
   departmentCode: Type.Optional(
-    Type.Union([Type.String({ pattern: CODE_PATTERN }), Type.Null()], { description: 'the department that may use it; omitted/null: every department' }),
+    Type.Union([Type.String({ pattern: CODE_PATTERN }), Type.Null()], {
+      description: 'the department that may use it; omitted/null: every department',
+    }),
   ),
   active: Type.Optional(Type.Boolean({ description: 'inactive codes stay on old results but cannot be chosen for new ones' })),
   sortOrder: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),

@@ -37,7 +37,8 @@ export const Task = Type.Object({
     region: Type.String(),
   }),
   grade: Type.Union([Type.String(), Type.Null()], {
-    description: 'the entity’s grade in the plan’s scheme at commit; null for inspector tokens unless the scheme is public (信用等级 is not shown beyond planners and auditors)',
+    description:
+      'the entity’s grade in the plan’s scheme at commit; null for inspector tokens unless the scheme is public (信用等级 is not shown beyond planners and auditors)',
   }),
   mode: Type.String({ description: 'onsite (现场检查), or written (书面检查) where the grade scheme allows a written check' }),
   team: Type.Array(Member, { description: 'the drawn team (执法检查人员), in protocol order' }),

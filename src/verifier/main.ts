@@ -212,11 +212,7 @@ async function verify(root: HTMLElement) {
   const ms = Math.round(performance.now() - started);
   markSteps(result);
   if (result.ok) {
-    verdict(
-      'ok',
-      '验证通过',
-      `在本浏览器中重放抽取，${result.tasks} 项任务与公开记录完全一致（种子 ${result.seed}，用时 ${ms} 毫秒）。`,
-    );
+    verdict('ok', '验证通过', `在本浏览器中重放抽取，${result.tasks} 项任务与公开记录完全一致（种子 ${result.seed}，用时 ${ms} 毫秒）。`);
   } else {
     const where = result.seq !== undefined ? `（第 ${result.seq} 项任务）` : '';
     verdict('bad', '验证未通过', `第一处不一致：${STEP_LABEL[result.step] ?? result.step}${where}。${result.message}`);

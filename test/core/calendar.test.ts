@@ -39,8 +39,14 @@ t.test('the shipped calendar follows the State Council notices', async (t) => {
   // 2025: 元旦1 + 春节8 + 清明3 + 劳动5 + 端午3 + 国庆中秋8; 2026: 3 + 9 + 3 + 5 + 3 + 3 + 7.
   t.equal(holidays('2025').length, 28);
   t.equal(holidays('2026').length, 33);
-  t.same(workdays('2025').map((d) => d.date), ['2025-01-26', '2025-02-08', '2025-04-27', '2025-09-28', '2025-10-11']);
-  t.same(workdays('2026').map((d) => d.date), ['2026-01-04', '2026-02-14', '2026-02-28', '2026-05-09', '2026-09-20', '2026-10-10']);
+  t.same(
+    workdays('2025').map((d) => d.date),
+    ['2025-01-26', '2025-02-08', '2025-04-27', '2025-09-28', '2025-10-11'],
+  );
+  t.same(
+    workdays('2026').map((d) => d.date),
+    ['2026-01-04', '2026-02-14', '2026-02-28', '2026-05-09', '2026-09-20', '2026-10-10'],
+  );
   for (const d of workdays('')) t.ok([0, 6].includes(dayOfWeek(d.date)), `调休 ${d.date} is a weekend day`);
   t.equal(new Set(BUILTIN_CALENDAR_DAYS.map((d) => d.date)).size, BUILTIN_CALENDAR_DAYS.length, 'no date twice');
   const byDate = new Map(BUILTIN_CALENDAR_DAYS.map((d) => [d.date, d]));
@@ -114,10 +120,13 @@ t.test('properties over 2025–2026', async (t) => {
     }),
   );
   fc.assert(
-    fc.property(date, date, n, (d, limit, k) => (addWorkingDays(d, k, cal) <= limit) === (d <= latestStartWithin(limit, k, cal))),
+    fc.property(date, date, n, (d, limit, k) => addWorkingDays(d, k, cal) <= limit === d <= latestStartWithin(limit, k, cal)),
     { numRuns: 2000 },
   );
-  fc.assert(fc.property(date, date, n, (a, b, k) => a > b || addWorkingDays(a, k, cal) <= addWorkingDays(b, k, cal)), { numRuns: 500 });
+  fc.assert(
+    fc.property(date, date, n, (a, b, k) => a > b || addWorkingDays(a, k, cal) <= addWorkingDays(b, k, cal)),
+    { numRuns: 500 },
+  );
   // workingDaysBetween counts by weeks and exceptions; a plain day-by-day count must agree.
   const naive = (from: string, to: string) => {
     const [lo, hi, sign] = from <= to ? [from, to, 1] : [to, from, -1];
@@ -125,6 +134,9 @@ t.test('properties over 2025–2026', async (t) => {
     for (let d = addDays(lo, 1); d <= hi; d = addDays(d, 1)) if (isWorkingDay(d, cal)) count++;
     return sign * count;
   };
-  fc.assert(fc.property(date, date, (a, b) => workingDaysBetween(a, b, cal) === naive(a, b)), { numRuns: 300 });
+  fc.assert(
+    fc.property(date, date, (a, b) => workingDaysBetween(a, b, cal) === naive(a, b)),
+    { numRuns: 300 },
+  );
   t.pass('properties hold');
 });

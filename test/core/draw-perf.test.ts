@@ -27,7 +27,11 @@ t.test(`draw over ${N} entities`, async (t) => {
   const entities: EntityRow[] = new Array(N);
   for (let i = 0; i < N; i++) entities[i] = { id: '91' + i.toString(36).toUpperCase().padStart(16, '0'), grade: grades[rnd(4)] };
   const inspectors: InspectorRow[] = [];
-  for (const [d, m] of [['SCJG', 150], ['WJW', 100], ['HB', 50]] as const) {
+  for (const [d, m] of [
+    ['SCJG', 150],
+    ['WJW', 100],
+    ['HB', 50],
+  ] as const) {
     for (let i = 0; i < m; i++) inspectors.push({ departmentCode: d, inspectorId: `${d}-${String(i).padStart(3, '0')}` });
   }
   const recusals: RecusalRow[] = [];
@@ -43,7 +47,18 @@ t.test(`draw over ${N} entities`, async (t) => {
 
   const serverSeed = '5e'.repeat(32);
   t0 = performance.now();
-  const prepared = prepareCommit({ planId: 'PERF', serverSeed, entities, inspectors, recusals, gradeOrder: grades, ratiosBp, inspectorsPerTask, entropySource: 'perf', committedAt: 'now' });
+  const prepared = prepareCommit({
+    planId: 'PERF',
+    serverSeed,
+    entities,
+    inspectors,
+    recusals,
+    gradeOrder: grades,
+    ratiosBp,
+    inspectorsPerTask,
+    entropySource: 'perf',
+    committedAt: 'now',
+  });
   t.comment(`prepareCommit (serialize + feasibility + digests): ${(performance.now() - t0).toFixed(0)} ms`);
   t.ok(prepared.ok);
   if (!prepared.ok) return;
@@ -61,7 +76,9 @@ t.test(`draw over ${N} entities`, async (t) => {
     times.push(`${(performance.now() - t0).toFixed(0)} ms wall, ${((c.user + c.system) / 1000).toFixed(0)} ms CPU`);
   }
   t.comment(`runDraw (parse + 3 digests + seed + draw + assign), 3 runs: ${times.join(' | ')}`);
-  t.comment(`rss ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB, heap used ${(process.memoryUsage().heapUsed / 1e6).toFixed(0)} MB (everything above still alive)`);
+  t.comment(
+    `rss ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB, heap used ${(process.memoryUsage().heapUsed / 1e6).toFixed(0)} MB (everything above still alive)`,
+  );
 
   const expectedTasks = result.strata.reduce((s, x) => s + x.drawn, 0);
   t.equal(result.tasks.length, expectedTasks);

@@ -13,12 +13,7 @@ import {
   isInspectorId,
   compareUtf8,
 } from '../../src/core/draw/ids.ts';
-import {
-  serializeEntitySnapshot,
-  serializeInspectorSnapshot,
-  serializeRecusalSnapshot,
-  snapshotDigests,
-} from '../../src/core/draw/snapshot.ts';
+import { serializeEntitySnapshot, serializeInspectorSnapshot, serializeRecusalSnapshot, snapshotDigests } from '../../src/core/draw/snapshot.ts';
 import { parseEntitySnapshot, parseInspectorSnapshot, parseRecusalSnapshot } from '../../src/core/draw/parse.ts';
 import { computeStrata, drawEntities, countToDraw } from '../../src/core/draw/entities.ts';
 import { assignInspectors, loadCap } from '../../src/core/draw/assign.ts';
@@ -145,16 +140,16 @@ t.test('runDraw ≡ literal reference implementation of §3–§4', async (t) =>
       if (fast instanceof Error) {
         // the fast implementation may only fail where the reference fails as well
         const digests = snapshotDigests(files(s));
-        const seed2 = sha256Hex(`draw-v1|${s.serverSeed}|${s.publicEntropy}|${digests.entitySnapshotDigest}|${digests.inspectorSnapshotDigest}|${digests.recusalDigest}`);
+        const seed2 = sha256Hex(
+          `draw-v1|${s.serverSeed}|${s.publicEntropy}|${digests.entitySnapshotDigest}|${digests.inspectorSnapshotDigest}|${digests.recusalDigest}`,
+        );
         let refFailed = false;
         try {
           referenceDraw({ ...s, seed: seed2 });
         } catch {
           refFailed = true;
         }
-        const inspectorShortage = Object.entries(s.inspectorsPerTask).some(
-          ([d, k]) => k > s.inspectors.filter((i) => i.departmentCode === d).length,
-        );
+        const inspectorShortage = Object.entries(s.inspectorsPerTask).some(([d, k]) => k > s.inspectors.filter((i) => i.departmentCode === d).length);
         if (!refFailed && !inspectorShortage) throw new Error(`fast failed, reference did not: ${fast.message}`);
         failedBoth++;
         return;
@@ -250,7 +245,10 @@ t.test('per-grade counts follow the formula; tasks are grade blocks in gradeOrde
   fc.assert(
     fc.property(feasible(), (s) => {
       const r = draw(s);
-      assert.deepEqual(r.strata.map((x) => x.grade), s.gradeOrder);
+      assert.deepEqual(
+        r.strata.map((x) => x.grade),
+        s.gradeOrder,
+      );
       let seq = 0;
       for (const st of r.strata) {
         const pop = s.entities.filter((e) => e.grade === st.grade).length;
@@ -412,7 +410,11 @@ t.test('checkFeasibility ≡ a literal check of every entity; prepareSnapshots �
       if (got !== null) infeasible++;
 
       // recusals outside the snapshots are dropped by prepareSnapshots
-      const extra = [...s.recusals, { inspectorId: 'nobody', entityId: s.entities[0]?.id ?? 'x' }, { inspectorId: s.inspectors[0]?.inspectorId ?? 'y', entityId: 'not-in-pool' }];
+      const extra = [
+        ...s.recusals,
+        { inspectorId: 'nobody', entityId: s.entities[0]?.id ?? 'x' },
+        { inspectorId: s.inspectors[0]?.inspectorId ?? 'y', entityId: 'not-in-pool' },
+      ];
       const prepared = prepareSnapshots({ ...s, recusals: extra });
       assert.deepEqual(prepared.files, files(s));
       assert.deepEqual(prepared.digests, snapshotDigests(files(s)));
@@ -436,8 +438,14 @@ t.test('parse(serialize(rows)) round-trips', async (t) => {
       const e = parseEntitySnapshot(f.entitySnapshot);
       const i = parseInspectorSnapshot(f.inspectorSnapshot);
       const r = parseRecusalSnapshot(f.recusalSnapshot);
-      assert.deepEqual(e, [...s.entities].sort((a, b) => compareUtf8(a.id, b.id)));
-      assert.deepEqual(i, [...s.inspectors].sort((a, b) => compareUtf8(a.departmentCode, b.departmentCode) || compareUtf8(a.inspectorId, b.inspectorId)));
+      assert.deepEqual(
+        e,
+        [...s.entities].sort((a, b) => compareUtf8(a.id, b.id)),
+      );
+      assert.deepEqual(
+        i,
+        [...s.inspectors].sort((a, b) => compareUtf8(a.departmentCode, b.departmentCode) || compareUtf8(a.inspectorId, b.inspectorId)),
+      );
       const uniquePairs = [...new Set(s.recusals.map((x) => `${x.inspectorId}\t${x.entityId}\n`))].sort(compareUtf8);
       assert.equal(f.recusalSnapshot, uniquePairs.join(''));
       assert.equal(r.length, uniquePairs.length);
@@ -447,7 +455,10 @@ t.test('parse(serialize(rows)) round-trips', async (t) => {
       // sorted = `LC_ALL=C sort` of the lines, for all three files
       for (const text of [f.entitySnapshot, f.inspectorSnapshot, f.recusalSnapshot]) {
         const lines = text.split('\n').slice(0, -1);
-        assert.deepEqual(lines, [...lines].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))));
+        assert.deepEqual(
+          lines,
+          [...lines].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))),
+        );
       }
     }),
     { numRuns: RUNS },
@@ -539,7 +550,13 @@ t.test('changing any one snapshot line changes its digest and verifyDraw fails a
 // ------------------------------------------------------------------------------------------------
 
 t.test('compareUtf8 ≡ byte comparison of the UTF-8 encodings', async (t) => {
-  const str = fc.string({ unit: fc.oneof(fc.constantFrom('a', 'z', '\uffff', '\ue000', '\ud7ff', '😀', '\u{10ffff}'), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })), maxLength: 5 });
+  const str = fc.string({
+    unit: fc.oneof(
+      fc.constantFrom('a', 'z', '\uffff', '\ue000', '\ud7ff', '😀', '\u{10ffff}'),
+      fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+    ),
+    maxLength: 5,
+  });
   fc.assert(
     fc.property(str, str, (a, b) => {
       const want = Math.sign(Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
@@ -551,7 +568,13 @@ t.test('compareUtf8 ≡ byte comparison of the UTF-8 encodings', async (t) => {
 });
 
 t.test('fast field validators ≡ the §1 regexes', async (t) => {
-  const str = fc.string({ unit: fc.oneof(fc.constantFrom('a', 'Z', '0', '.', '_', '-', ' ', '\t', '\n', 'é', '\u0130', '\u212a'), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })), maxLength: 70 });
+  const str = fc.string({
+    unit: fc.oneof(
+      fc.constantFrom('a', 'Z', '0', '.', '_', '-', ' ', '\t', '\n', 'é', '\u0130', '\u212a'),
+      fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+    ),
+    maxLength: 70,
+  });
   const long = fc.integer({ min: 10, max: 70 }).map((n) => 'a'.repeat(n));
   fc.assert(
     fc.property(fc.oneof(str, long), (s) => {

@@ -48,7 +48,10 @@ export function referenceDraw(p: {
   const strata: ReferenceResult['strata'] = [];
   const tasks: ReferenceTask[] = [];
   for (const g of p.gradeOrder) {
-    const pool = p.entities.filter((e) => e.grade === g).map((e) => e.id).sort(byUtf8);
+    const pool = p.entities
+      .filter((e) => e.grade === g)
+      .map((e) => e.id)
+      .sort(byUtf8);
     const N = pool.length;
     const n = Math.min(N, Number((BigInt(p.ratiosBp[g]) * BigInt(N) + 9999n) / 10000n));
     strata.push({ grade: g, population: N, ratioBp: p.ratiosBp[g], drawn: N > 0 ? n : 0 });
@@ -70,7 +73,10 @@ export function referenceDraw(p: {
   for (const d of depts) {
     if (T === 0) break;
     const k = p.inspectorsPerTask[d];
-    const pool = p.inspectors.filter((x) => x.departmentCode === d).map((x) => x.inspectorId).sort(byUtf8);
+    const pool = p.inspectors
+      .filter((x) => x.departmentCode === d)
+      .map((x) => x.inspectorId)
+      .sort(byUtf8);
     const M = pool.length;
     const cap = ceilDiv(T * k, M);
     const load = new Map<string, number>(pool.map((x) => [x, 0]));

@@ -17,12 +17,7 @@ import {
   serializeRecusalSnapshot,
   snapshotDigests,
 } from '../../src/core/draw/snapshot.ts';
-import {
-  parseEntitySnapshot,
-  parseInspectorSnapshot,
-  parseRecusalSnapshot,
-  parseSnapshotFiles,
-} from '../../src/core/draw/parse.ts';
+import { parseEntitySnapshot, parseInspectorSnapshot, parseRecusalSnapshot, parseSnapshotFiles } from '../../src/core/draw/parse.ts';
 import { commitmentOf, computeSeed, seedPreimage } from '../../src/core/draw/seed.ts';
 import { countToDraw, drawEntities } from '../../src/core/draw/entities.ts';
 import { assignInspectors, loadCap } from '../../src/core/draw/assign.ts';
@@ -58,12 +53,7 @@ t.test('§7 worked example: digests, commitment, seed, strata, all tasks', async
     { grade: 'C', population: 2, ratioBp: 5000, drawn: 1 },
     { grade: 'D', population: 3, ratioBp: 10000, drawn: 3 },
   ]);
-  const table = res.tasks.map((x) => [
-    x.seq,
-    x.entityId,
-    x.grade,
-    x.inspectors.map((i) => `${i.departmentCode}:${i.inspectorId}`).join(', '),
-  ]);
+  const table = res.tasks.map((x) => [x.seq, x.entityId, x.grade, x.inspectors.map((i) => `${i.departmentCode}:${i.inspectorId}`).join(', ')]);
   t.strictSame(table, [
     [1, '91500112MFMA6C8B0X', 'A', 'SCJG:SJ-001, SCJG:SJ-004, WJW:WJ-01'],
     [2, '91500106UNBBED2C53', 'B', 'SCJG:SJ-004, SCJG:SJ-002, WJW:WJ-02'],
@@ -107,12 +97,27 @@ t.test('seed preimage format is exactly §2', async (t) => {
   t.equal(pre, `draw-v1|${'b'.repeat(64)}|骰子 6 2|${d}|${'c'.repeat(64)}|${'e'.repeat(64)}`);
   // non-ASCII entropy enters as UTF-8 through SHA-256
   t.equal(
-    computeSeed({ serverSeed: 'b'.repeat(64), publicEntropy: '骰子 6 2', entitySnapshotDigest: d, inspectorSnapshotDigest: 'c'.repeat(64), recusalDigest: 'e'.repeat(64) }),
+    computeSeed({
+      serverSeed: 'b'.repeat(64),
+      publicEntropy: '骰子 6 2',
+      entitySnapshotDigest: d,
+      inspectorSnapshotDigest: 'c'.repeat(64),
+      recusalDigest: 'e'.repeat(64),
+    }),
     sha256Hex(utf8Encode(pre)),
   );
-  t.throws(() => computeSeed({ serverSeed: 'B'.repeat(64), publicEntropy: '', entitySnapshotDigest: d, inspectorSnapshotDigest: d, recusalDigest: d }), /serverSeed/);
-  t.throws(() => computeSeed({ serverSeed: d, publicEntropy: 'a\nb', entitySnapshotDigest: d, inspectorSnapshotDigest: d, recusalDigest: d }), /control character U\+000A/);
-  t.throws(() => computeSeed({ serverSeed: d, publicEntropy: '', entitySnapshotDigest: d.slice(1), inspectorSnapshotDigest: d, recusalDigest: d }), /entitySnapshotDigest/);
+  t.throws(
+    () => computeSeed({ serverSeed: 'B'.repeat(64), publicEntropy: '', entitySnapshotDigest: d, inspectorSnapshotDigest: d, recusalDigest: d }),
+    /serverSeed/,
+  );
+  t.throws(
+    () => computeSeed({ serverSeed: d, publicEntropy: 'a\nb', entitySnapshotDigest: d, inspectorSnapshotDigest: d, recusalDigest: d }),
+    /control character U\+000A/,
+  );
+  t.throws(
+    () => computeSeed({ serverSeed: d, publicEntropy: '', entitySnapshotDigest: d.slice(1), inspectorSnapshotDigest: d, recusalDigest: d }),
+    /entitySnapshotDigest/,
+  );
 });
 
 t.test('sha256', async (t) => {
@@ -245,7 +250,15 @@ t.test('serializers validate and sort', async (t) => {
     ]),
     'B\tA\na\tB\na.1\tA\nb\tA\n',
   );
-  t.throws(() => serializeEntitySnapshot([{ id: 'x', grade: 'A' }, { id: 'y', grade: 'A' }, { id: 'x', grade: 'B' }]), /duplicate entity id x/);
+  t.throws(
+    () =>
+      serializeEntitySnapshot([
+        { id: 'x', grade: 'A' },
+        { id: 'y', grade: 'A' },
+        { id: 'x', grade: 'B' },
+      ]),
+    /duplicate entity id x/,
+  );
   t.throws(() => serializeEntitySnapshot([{ id: 'x y', grade: 'A' }]), /invalid entity id "x y"/);
   t.throws(() => serializeEntitySnapshot([{ id: 'x', grade: 'A.1' }]), /invalid grade code/);
   // inspector lines sort by (department, inspector): "A" before "AB" because tab < every code char
@@ -258,13 +271,20 @@ t.test('serializers validate and sort', async (t) => {
     'A\t1\nA\t2\nAB\t1\n',
   );
   t.throws(
-    () => serializeInspectorSnapshot([{ departmentCode: 'A', inspectorId: '1' }, { departmentCode: 'A', inspectorId: '1' }]),
+    () =>
+      serializeInspectorSnapshot([
+        { departmentCode: 'A', inspectorId: '1' },
+        { departmentCode: 'A', inspectorId: '1' },
+      ]),
     /duplicate inspector 1 in department A/,
   );
   t.throws(() => serializeInspectorSnapshot([{ departmentCode: 'A.B', inspectorId: '1' }]), /department code/);
   // the same inspector id may serve two departments
   t.equal(
-    serializeInspectorSnapshot([{ departmentCode: 'B', inspectorId: 'x' }, { departmentCode: 'A', inspectorId: 'x' }]),
+    serializeInspectorSnapshot([
+      { departmentCode: 'B', inspectorId: 'x' },
+      { departmentCode: 'A', inspectorId: 'x' },
+    ]),
     'A\tx\nB\tx\n',
   );
   t.equal(
@@ -295,7 +315,10 @@ t.test('filterRecusals keeps only in-snapshot pairs', async (t) => {
 
 t.test('strict parsers reject malformed files, naming the line', async (t) => {
   t.strictSame(parseEntitySnapshot(''), []);
-  t.strictSame(parseEntitySnapshot('a\tA\nb\tB\n'), [{ id: 'a', grade: 'A' }, { id: 'b', grade: 'B' }]);
+  t.strictSame(parseEntitySnapshot('a\tA\nb\tB\n'), [
+    { id: 'a', grade: 'A' },
+    { id: 'b', grade: 'B' },
+  ]);
   const bad: [string, RegExp][] = [
     ['a\tA\nb\tB', /line 2: missing final newline/],
     ['a\tA', /line 1: missing final newline/],
@@ -450,7 +473,13 @@ t.test('listInfeasibilities goes on past each failing entity, in id order', asyn
     { inspectorId: 'a', entityId: 'e3' },
   ];
   const all = listInfeasibilities(ents, insp, { D1: 2 }, rec, 10);
-  t.strictSame(all.map((f) => [f.entityId, f.available]), [['e2', 1], ['e4', 1]]);
+  t.strictSame(
+    all.map((f) => [f.entityId, f.available]),
+    [
+      ['e2', 1],
+      ['e4', 1],
+    ],
+  );
   t.strictSame(all[0], checkFeasibility(ents, insp, { D1: 2 }, rec), 'the first is checkFeasibility');
   t.equal(listInfeasibilities(ents, insp, { D1: 2 }, rec, 1).length, 1);
   t.strictSame(listInfeasibilities(ents, insp, { D1: 1 }, rec, 10), []);
@@ -481,7 +510,10 @@ t.test('the entity file builder: batches, populations, problems, feasibility row
     { id: 'bad/2', grade: 'A' },
     { id: 'e3', grade: 'Y' },
   ]);
-  b.addBatch([{ id: 'e4', grade: 'B' }, { id: 'e5', grade: 'A' }]);
+  b.addBatch([
+    { id: 'e4', grade: 'B' },
+    { id: 'e5', grade: 'A' },
+  ]);
   const file = b.finish();
   t.equal(file.text, 'e2\tA\ne4\tB\ne5\tA\n');
   t.strictSame(file.populations, [2, 1]);
@@ -489,15 +521,34 @@ t.test('the entity file builder: batches, populations, problems, feasibility row
     { code: 'invalid_entity_id', entityId: 'bad id' },
     { code: 'unknown_grade', entityId: 'e1', grade: 'Z' },
   ]);
-  t.strictSame(file.feasibilityRows, [{ id: 'e2', grade: 'A' }, { id: 'e4', grade: 'B' }], 'the first entity and the recused ones');
+  t.strictSame(
+    file.feasibilityRows,
+    [
+      { id: 'e2', grade: 'A' },
+      { id: 'e4', grade: 'B' },
+    ],
+    'the first entity and the recused ones',
+  );
 
   // Without maxProblems the first bad row throws; unsorted input always throws.
   const strict = (r: EntityRow[], gradeOrder?: string[]) => () => createEntitySnapshotBuilder({ gradeOrder }).addBatch(r);
   t.throws(strict([{ id: 'a b', grade: 'A' }]), /invalid entity id "a b"/);
   t.throws(strict([{ id: 'a', grade: 'A-' }], ['A']), /entity a has grade "A-" which is not in gradeOrder/);
   t.throws(strict([{ id: 'a', grade: 'A b' }]), /invalid grade code/);
-  t.throws(strict([{ id: 'b', grade: 'A' }, { id: 'a', grade: 'A' }]), /not strictly ascending at a \(after b\)/);
-  t.throws(strict([{ id: 'a', grade: 'A' }, { id: 'a', grade: 'A' }]), /duplicate entity id a/);
+  t.throws(
+    strict([
+      { id: 'b', grade: 'A' },
+      { id: 'a', grade: 'A' },
+    ]),
+    /not strictly ascending at a \(after b\)/,
+  );
+  t.throws(
+    strict([
+      { id: 'a', grade: 'A' },
+      { id: 'a', grade: 'A' },
+    ]),
+    /duplicate entity id a/,
+  );
   const split = createEntitySnapshotBuilder();
   split.addBatch([{ id: 'b', grade: 'A' }]);
   t.throws(() => split.addBatch([{ id: 'a', grade: 'A' }]), /not strictly ascending/, 'across batches too');
@@ -539,9 +590,12 @@ t.test('recusals of entities whose ids collide in the internal 32-bit hash', asy
   const entities = ['E4rnw', 'Elpba', 'E4rnt', 'Elpbb', 'Ezzz'].map((id) => ({ id, grade: 'G' }));
   const inspectors = ['i1', 'i2', 'i3'].map((inspectorId) => ({ departmentCode: 'D', inspectorId }));
   const recusals = [
-    ['i1', 'E4rnw'], ['i2', 'E4rnw'], // E4rnw → only i3
-    ['i2', 'Elpba'], ['i3', 'Elpba'], // Elpba → only i1
-    ['i1', 'E4rnt'], ['i3', 'E4rnt'], // E4rnt → only i2
+    ['i1', 'E4rnw'],
+    ['i2', 'E4rnw'], // E4rnw → only i3
+    ['i2', 'Elpba'],
+    ['i3', 'Elpba'], // Elpba → only i1
+    ['i1', 'E4rnt'],
+    ['i3', 'E4rnt'], // E4rnt → only i2
   ].map(([inspectorId, entityId]) => ({ inspectorId, entityId }));
   const only: Record<string, string> = { E4rnw: 'i3', Elpba: 'i1', E4rnt: 'i2' };
   for (const serverSeed of ['11'.repeat(32), '22'.repeat(32), '33'.repeat(32)]) {

@@ -52,13 +52,25 @@ t.test('built-ins: content from the policy documents', async (t) => {
 
   const c5 = scheme('credit-5');
   t.equal(c5.source, '汴政办〔2020〕46号');
-  t.same(c5.grades.map((g) => g.code), ['A', 'B', 'C', 'D', 'E']);
+  t.same(
+    c5.grades.map((g) => g.code),
+    ['A', 'B', 'C', 'D', 'E'],
+  );
   t.equal(c5.defaultGrade, 'C');
 
-  t.same(scheme('risk-4').grades.map((g) => g.code), ['LOW', 'NORMAL', 'HIGHER', 'HIGH']);
-  t.same(scheme('public-4').grades.map((g) => g.label), ['优', '良', '中', '差']);
+  t.same(
+    scheme('risk-4').grades.map((g) => g.code),
+    ['LOW', 'NORMAL', 'HIGHER', 'HIGH'],
+  );
+  t.same(
+    scheme('public-4').grades.map((g) => g.label),
+    ['优', '良', '中', '差'],
+  );
   const env = scheme('env-4');
-  t.same(env.grades.map((g) => g.code), ['GREEN', 'BLUE', 'YELLOW', 'RED']);
+  t.same(
+    env.grades.map((g) => g.code),
+    ['GREEN', 'BLUE', 'YELLOW', 'RED'],
+  );
   t.equal(env.public, true, 'environmental credit ratings are published');
   t.same(
     BUILTIN_GRADE_SCHEMES.filter((s) => s.public).map((s) => s.code),

@@ -55,8 +55,17 @@ t.test('records of the §7 example', async (t) => {
   // the commit record is the §7 ledger body plus committedAt, field for field
   t.strictSame(commit, { ...SPEC_EXAMPLE_EXPECTED.ledgerEntry.body, committedAt: EX.committedAt });
   t.strictSame(Object.keys(commit), [
-    'protocol', 'planId', 'commitment', 'entitySnapshotDigest', 'inspectorSnapshotDigest', 'recusalDigest',
-    'gradeOrder', 'strata', 'inspectorsPerTask', 'entropySource', 'committedAt',
+    'protocol',
+    'planId',
+    'commitment',
+    'entitySnapshotDigest',
+    'inspectorSnapshotDigest',
+    'recusalDigest',
+    'gradeOrder',
+    'strata',
+    'inspectorsPerTask',
+    'entropySource',
+    'committedAt',
   ]);
   t.strictSame(Object.keys(draw), ['protocol', 'planId', 'serverSeed', 'publicEntropy', 'seed', 'strata', 'tasks', 'drawnAt']);
   t.equal(draw.seed, SPEC_EXAMPLE_EXPECTED.seed);
@@ -86,7 +95,12 @@ t.test('each kind of tampering is reported at the right step', async (t) => {
   type Case = [name: string, edit: (v: { commit: CommitRecord; draw: DrawRecord } & VerifyInput) => void, step: string, msg?: RegExp];
   const otherSeed = 'c0ffeec0ffeec0ffeec0ffeec0ffeec0ffeec0ffeec0ffeec0ffeec0ffee0000';
   const cases: Case[] = [
-    ['protocol of the draw', (v) => void ((v.draw as { protocol: string }).protocol = 'draw-v2'), 'protocol', /draw record protocol is draw-v2, expected draw-v1/],
+    [
+      'protocol of the draw',
+      (v) => void ((v.draw as { protocol: string }).protocol = 'draw-v2'),
+      'protocol',
+      /draw record protocol is draw-v2, expected draw-v1/,
+    ],
     ['protocol of the commit', (v) => void ((v.commit as { protocol: string }).protocol = 'draw-v0'), 'protocol'],
     ['planId', (v) => void (v.draw.planId = 'PLAN-2026-0002'), 'records', /planId mismatch/],
     ['tasks missing', (v) => void delete (v.draw as Partial<DrawRecord>).tasks, 'records'],
@@ -109,7 +123,12 @@ t.test('each kind of tampering is reported at the right step', async (t) => {
       /grade B: the entity file has 4 entities, commit record says 5/,
     ],
     ['a population in the draw', (v) => void (v.draw.strata[2].population = 3), 'populations'],
-    ['public entropy', (v) => void (v.draw.publicEntropy = '6 2 5 3 1 4 4 2 6 2'), 'seed', /seed mismatch: recomputed [0-9a-f]{64}, record says f7fe2d47/],
+    [
+      'public entropy',
+      (v) => void (v.draw.publicEntropy = '6 2 5 3 1 4 4 2 6 2'),
+      'seed',
+      /seed mismatch: recomputed [0-9a-f]{64}, record says f7fe2d47/,
+    ],
     ['entropy with a control character', (v) => void (v.draw.publicEntropy = '6 2 5\n'), 'seed', /control character/],
     ['the seed', (v) => void (v.draw.seed = sha256Hex('x')), 'seed'],
     [
@@ -265,7 +284,14 @@ t.test('a generated mid-size draw verifies, and a single changed inspector is pi
   t.equal(prepared.files.entitySnapshot, serializeEntitySnapshot(entities));
   t.equal(prepared.files.inspectorSnapshot, serializeInspectorSnapshot(inspectors));
   t.equal(prepared.files.recusalSnapshot, serializeRecusalSnapshot(recusals));
-  const result = runDraw({ serverSeed, publicEntropy: '42', ...prepared.files, gradeOrder: grades, ratiosBp: { A: 300, B: 1000, C: 10000 }, inspectorsPerTask: { SCJG: 2, WJW: 1, HB: 0 } });
+  const result = runDraw({
+    serverSeed,
+    publicEntropy: '42',
+    ...prepared.files,
+    gradeOrder: grades,
+    ratiosBp: { A: 300, B: 1000, C: 10000 },
+    inspectorsPerTask: { SCJG: 2, WJW: 1, HB: 0 },
+  });
   const draw = buildDrawRecord({ commit: prepared.record, serverSeed, publicEntropy: '42', result, drawnAt: 'now', includeGrades: false });
   const ok = verifyDraw({ commit: prepared.record, draw, ...prepared.files });
   t.match(ok, { ok: true, tasks: result.tasks.length });

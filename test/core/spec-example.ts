@@ -17,8 +17,7 @@ export const SPEC_EXAMPLE = {
     '92500103PA2HH99E7G\tC\n' +
     '92500107QQJE70K23F\tC\n' +
     '92500108RQUKWFCX6A\tD\n',
-  inspectorSnapshot:
-    'SCJG\tSJ-001\n' + 'SCJG\tSJ-002\n' + 'SCJG\tSJ-003\n' + 'SCJG\tSJ-004\n' + 'WJW\tWJ-01\n' + 'WJW\tWJ-02\n',
+  inspectorSnapshot: 'SCJG\tSJ-001\n' + 'SCJG\tSJ-002\n' + 'SCJG\tSJ-003\n' + 'SCJG\tSJ-004\n' + 'WJW\tWJ-01\n' + 'WJW\tWJ-02\n',
   recusalSnapshot: 'SJ-001\t9150010839T3E0TW3H\n' + 'SJ-002\t9150010839T3E0TW3H\n' + 'WJ-01\t92500108RQUKWFCX6A\n',
   gradeOrder: ['A', 'B', 'C', 'D'],
   ratiosBp: { A: 2000, B: 3000, C: 5000, D: 10000 } as Record<string, number>,

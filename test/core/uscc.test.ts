@@ -1,14 +1,6 @@
 import t from 'tap';
 import fc from 'fast-check';
-import {
-  USCC_ALPHABET,
-  USCC_WEIGHTS,
-  isValidUscc,
-  makeUscc,
-  parseUscc,
-  usccCheckChar,
-  validateUscc,
-} from '../../src/core/uscc.ts';
+import { USCC_ALPHABET, USCC_WEIGHTS, isValidUscc, makeUscc, parseUscc, usccCheckChar, validateUscc } from '../../src/core/uscc.ts';
 
 /*
  * Real codes of registered entities (looked up in 2026; the check below is what this test asserts).
@@ -63,7 +55,9 @@ t.test('alphabet and weights', async (t) => {
   for (const forbidden of 'IOZSV') t.notOk(USCC_ALPHABET.includes(forbidden), `${forbidden} is not used`);
   t.same(USCC_WEIGHTS, [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]);
   // The weights are 3^(i-1) mod 31.
-  USCC_WEIGHTS.forEach((w, i) => t.equal(w, Number(3n ** BigInt(i) % 31n)));
+  USCC_WEIGHTS.forEach((w, i) => {
+    t.equal(w, Number(3n ** BigInt(i) % 31n));
+  });
 });
 
 t.test('real published codes are valid', async (t) => {

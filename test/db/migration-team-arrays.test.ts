@@ -33,13 +33,17 @@ t.test('0008 carries teams and draw records over from the old tables', async (t)
     await tx.query(`
       INSERT INTO plans (id, title, status, items, grade_scheme, ratios_bp, inspectors_per_task, filters, entropy_source)
       VALUES ('P-OLD', '旧计划', 'drawn', ARRAY['X']::text[], 'old-4', '{"A":100}'::jsonb, '{"SCJG":2}'::jsonb, '{}'::jsonb, 'dice')`);
-    await tx.query(`INSERT INTO ledger (seq, kind, plan_id, at, body, prev_hash, hash)
+    await tx.query(
+      `INSERT INTO ledger (seq, kind, plan_id, at, body, prev_hash, hash)
                     VALUES (1, 'plan.committed', 'P-OLD', '2026-01-01T00:00:00.000Z', '{"b":1,"a":[1,2]}'::json, $1, $2),
                            (2, 'plan.drawn', 'P-OLD', '2026-01-02T00:00:00.000Z', $3::json, $2, $4)`,
-      ['0'.repeat(64), '1'.repeat(64), drawnBody, '2'.repeat(64)]);
-    await tx.query(`INSERT INTO plan_draws (plan_id, public_entropy, seed, record, grades_public, drawn_at)
+      ['0'.repeat(64), '1'.repeat(64), drawnBody, '2'.repeat(64)],
+    );
+    await tx.query(
+      `INSERT INTO plan_draws (plan_id, public_entropy, seed, record, grades_public, drawn_at)
                     VALUES ('P-OLD', '1 2 3', $1, $2::json, false, '2026-01-02T00:00:00Z')`,
-      ['3'.repeat(64), drawnBody.slice(0, -1) + ',"drawnAt":"2026-01-02T00:00:00.000Z"}']);
+      ['3'.repeat(64), drawnBody.slice(0, -1) + ',"drawnAt":"2026-01-02T00:00:00.000Z"}'],
+    );
     await tx.query(`INSERT INTO tasks (id, plan_id, seq, entity_id, grade, mode) VALUES (10, 'P-OLD', 1, 'E1', 'A', 'written'),
                                                                                       (11, 'P-OLD', 2, 'E2', 'B', 'onsite'),
                                                                                       (12, 'P-OLD', 3, 'E3', 'C', 'onsite')`);
@@ -65,20 +69,31 @@ t.test('0008 carries teams and draw records over from the old tables', async (t)
       'SELECT task_id::int AS task_id, position, department_code, inspector_id FROM task_inspectors ORDER BY task_id, position',
     ),
   );
-  t.same(members, [
-    { task_id: 10, position: 0, department_code: 'SCJG', inspector_id: 'S-2' },
-    { task_id: 10, position: 1, department_code: 'SCJG', inspector_id: 'S-1' },
-    { task_id: 10, position: 2, department_code: 'WJW', inspector_id: 'W-1' },
-    { task_id: 11, position: 0, department_code: 'SCJG', inspector_id: 'S-1' },
-    { task_id: 11, position: 1, department_code: 'SCJG', inspector_id: 'S-3' },
-  ], 'the task_inspectors view gives the old rows back');
+  t.same(
+    members,
+    [
+      { task_id: 10, position: 0, department_code: 'SCJG', inspector_id: 'S-2' },
+      { task_id: 10, position: 1, department_code: 'SCJG', inspector_id: 'S-1' },
+      { task_id: 10, position: 2, department_code: 'WJW', inspector_id: 'W-1' },
+      { task_id: 11, position: 0, department_code: 'SCJG', inspector_id: 'S-1' },
+      { task_id: 11, position: 1, department_code: 'SCJG', inspector_id: 'S-3' },
+    ],
+    'the task_inspectors view gives the old rows back',
+  );
 
   const [draw] = await database.rawTransaction((tx) => tx.query<{ ledger_seq: number }>('SELECT ledger_seq::int AS ledger_seq FROM plan_draws'));
   t.equal(draw.ledger_seq, 2, 'plan_draws points at the plan.drawn entry');
   const bodies = await database.rawTransaction((tx) => tx.query<{ body: string }>('SELECT body FROM ledger ORDER BY seq'));
-  t.same(bodies.map((b) => b.body), ['{"b":1,"a":[1,2]}', drawnBody], 'ledger bodies keep their exact text');
+  t.same(
+    bodies.map((b) => b.body),
+    ['{"b":1,"a":[1,2]}', drawnBody],
+    'ledger bodies keep their exact text',
+  );
   const columns = await database.rawTransaction((tx) =>
     tx.query<{ column_name: string }>(`SELECT column_name FROM information_schema.columns WHERE table_name = 'plan_draws' ORDER BY column_name`),
   );
-  t.notOk(columns.some((c) => c.column_name === 'record'), 'no second copy of the record');
+  t.notOk(
+    columns.some((c) => c.column_name === 'record'),
+    'no second copy of the record',
+  );
 });

@@ -37,7 +37,10 @@ t.test('tokens: created once, stored as a hash, revocable', async (t) => {
   const { token, id } = res.json();
   t.match(token, /^sch_/);
   const stored = await database.rawTransaction((tx) => tx.query<{ token_hash: string }>('select token_hash from api_tokens'));
-  t.notOk(stored.some((r) => r.token_hash === token || r.token_hash === ADMIN_TOKEN), 'no plain token stored');
+  t.notOk(
+    stored.some((r) => r.token_hash === token || r.token_hash === ADMIN_TOKEN),
+    'no plain token stored',
+  );
   const list = await api('GET', '/api/v1/tokens');
   t.notOk(list.body.includes(token), 'the list never shows a token');
   t.equal((await api('PUT', '/api/v1/departments/SCJG', { token, body: { name: '市场监管局' } })).statusCode, 201);
@@ -60,7 +63,10 @@ t.test('departments, grade schemes and items', async (t) => {
   const schemes = (await api('GET', '/api/v1/grade-schemes')).json().items.map((s: { code: string }) => s.code);
   for (const code of ['credit-4', 'credit-5', 'risk-4', 'public-4', 'env-4']) t.ok(schemes.includes(code), `built-in ${code}`);
   const credit4 = (await api('GET', '/api/v1/grade-schemes/credit-4')).json();
-  t.same(credit4.grades.map((g: { code: string }) => g.code), ['A', 'B', 'C', 'D']);
+  t.same(
+    credit4.grades.map((g: { code: string }) => g.code),
+    ['A', 'B', 'C', 'D'],
+  );
 
   const custom = await api('PUT', '/api/v1/grade-schemes/food-3', {
     body: {

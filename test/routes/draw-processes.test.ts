@@ -14,7 +14,8 @@ import { verifyLedger } from '../../src/core/ledger.ts';
 import { planBody, seedDirectories, syntheticDirectories } from '../fixtures/directories.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const count = async (db: Executor, query: string) => Number((await execRows<{ n: number }>(db, sql.raw(`SELECT count(*)::int AS n FROM ${query}`)))[0].n);
+const count = async (db: Executor, query: string) =>
+  Number((await execRows<{ n: number }>(db, sql.raw(`SELECT count(*)::int AS n FROM ${query}`)))[0].n);
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -73,7 +74,10 @@ if (onPostgres) {
       [a, b, a, b].map(async (s) => JSON.parse((await call(s.base, 'POST', '/api/v1/plans', planBody())).body).id as string),
     );
     const commits = await Promise.all(plans.map((id, i) => call([a, b][i % 2].base, 'POST', `/api/v1/plans/${id}/commit`)));
-    t.same(commits.map((c) => c.status), [201, 201, 201, 201]);
+    t.same(
+      commits.map((c) => c.status),
+      [201, 201, 201, 201],
+    );
     t.equal(new Set(plans).size, 4, 'distinct plan ids from the database sequence');
 
     // Six draws of one plan, three at each process, all at once.
@@ -89,7 +93,10 @@ if (onPostgres) {
 
     // Draw the other three plans at once across both processes, then check the whole chain.
     const more = await Promise.all(plans.slice(1).map((p, i) => call([b, a][i % 2].base, 'POST', `/api/v1/plans/${p}/draw`, { publicEntropy: 'x' })));
-    t.same(more.map((d) => d.status), [201, 201, 201]);
+    t.same(
+      more.map((d) => d.status),
+      [201, 201, 201],
+    );
     const ledger = JSON.parse((await call(b.base, 'GET', '/public/v1/ledger?limit=1000')).body).items;
     t.equal(ledger.length, 8);
     t.match(verifyLedger(ledger), { ok: true, seq: 8 }, 'the ledger verifies');
@@ -103,7 +110,9 @@ if (onPostgres) {
     const plan = (await first.api('POST', '/api/v1/plans', { body: planBody() })).json();
     t.equal((await second.api('POST', `/api/v1/plans/${plan.id}/commit`)).statusCode, 201);
     const draws = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => [first, second][i % 2].api('POST', `/api/v1/plans/${plan.id}/draw`, { body: { publicEntropy: `try ${i}` } })),
+      Array.from({ length: 6 }, (_, i) =>
+        [first, second][i % 2].api('POST', `/api/v1/plans/${plan.id}/draw`, { body: { publicEntropy: `try ${i}` } }),
+      ),
     );
     t.same(draws.map((d) => d.statusCode).sort(), [201, 409, 409, 409, 409, 409], 'exactly one draw');
     const winner = draws.find((d) => d.statusCode === 201)!.json();

@@ -10,7 +10,8 @@ import { createDrawService } from '../../src/domain/draws/service.ts';
 import { planBody, seedDirectories, specDirectories, syntheticDirectories } from '../fixtures/directories.ts';
 
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
-const count = async (db: Executor, query: string) => Number((await execRows<{ n: number }>(db, sql.raw(`SELECT count(*)::int AS n FROM ${query}`)))[0].n);
+const count = async (db: Executor, query: string) =>
+  Number((await execRows<{ n: number }>(db, sql.raw(`SELECT count(*)::int AS n FROM ${query}`)))[0].n);
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** §7's directories plus a third WJW inspector, so that WJW can send 2 to every entity. */
@@ -56,12 +57,28 @@ t.test('§7 through the service: the three digests, the refusal, then a draw tha
   const res = await api('POST', `/api/v1/plans/${plan.id}/commit`);
   t.equal(res.statusCode, 201, res.body);
   const commit = res.json();
-  t.same(Object.keys(commit), [
-    'protocol', 'planId', 'commitment', 'entitySnapshotDigest', 'inspectorSnapshotDigest', 'recusalDigest',
-    'gradeOrder', 'strata', 'inspectorsPerTask', 'entropySource', 'committedAt',
-  ], 'exactly the §5 commit record');
+  t.same(
+    Object.keys(commit),
+    [
+      'protocol',
+      'planId',
+      'commitment',
+      'entitySnapshotDigest',
+      'inspectorSnapshotDigest',
+      'recusalDigest',
+      'gradeOrder',
+      'strata',
+      'inspectorsPerTask',
+      'entropySource',
+      'committedAt',
+    ],
+    'exactly the §5 commit record',
+  );
   t.equal(commit.entitySnapshotDigest, SPEC_EXAMPLE_EXPECTED.entitySnapshotDigest);
-  t.same(commit.strata, SPEC_EXAMPLE_EXPECTED.strata.map(({ grade, population, ratioBp }) => ({ grade, population, ratioBp })));
+  t.same(
+    commit.strata,
+    SPEC_EXAMPLE_EXPECTED.strata.map(({ grade, population, ratioBp }) => ({ grade, population, ratioBp })),
+  );
   t.same(commit.inspectorsPerTask, { SCJG: 2, WJW: 2 });
   t.match(commit.committedAt, ISO_MS);
   const f = await files(app, plan.id);
@@ -87,14 +104,22 @@ t.test('§7 through the service: the three digests, the refusal, then a draw tha
   t.equal(draw.serverSeed, stored.server_seed);
   t.same(draw.strata, SPEC_EXAMPLE_EXPECTED.strata);
   t.equal(draw.tasks.length, 7);
-  t.notOk(draw.tasks.some((x: { grade?: string }) => 'grade' in x), 'credit-4 is not public: no grades in the public record');
+  t.notOk(
+    draw.tasks.some((x: { grade?: string }) => 'grade' in x),
+    'credit-4 is not public: no grades in the public record',
+  );
   t.match(draw.drawnAt, ISO_MS);
   t.same(verifyDraw({ commit, draw, ...f }), { ok: true, seed: draw.seed, tasks: 7 }, 'the core replays it');
 
   // Auditors get the full record: the same draw with grades.
   const full = (await api('GET', `/api/v1/plans/${plan.id}/record`)).json();
   t.same(full.commit, commit);
-  const gradeOf = new Map(SPEC_EXAMPLE.entitySnapshot.trim().split('\n').map((l) => l.split('\t') as [string, string]));
+  const gradeOf = new Map(
+    SPEC_EXAMPLE.entitySnapshot
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t') as [string, string]),
+  );
   for (const task of full.draw.tasks) t.equal(task.grade, gradeOf.get(task.entityId), `task ${task.seq} grade`);
   t.same({ ...full.draw, tasks: full.draw.tasks.map(({ grade: _g, ...rest }: { grade: string }) => rest) }, draw);
   t.same(verifyDraw({ commit: full.commit, draw: full.draw, ...f }).ok, true);
@@ -104,7 +129,10 @@ t.test('§7 through the service: the three digests, the refusal, then a draw tha
     database.db,
     sql`SELECT seq, entity_id, grade, mode, status FROM tasks WHERE plan_id = ${plan.id} ORDER BY seq`,
   );
-  t.same(tasks.map((x) => x.entity_id), draw.tasks.map((x: { entityId: string }) => x.entityId));
+  t.same(
+    tasks.map((x) => x.entity_id),
+    draw.tasks.map((x: { entityId: string }) => x.entityId),
+  );
   for (const x of tasks) t.equal(x.mode, x.grade === 'A' ? 'written' : 'onsite');
   t.ok(tasks.every((x) => x.status === 'assigned'));
   const team = await execRows<{ seq: number; position: number; department_code: string; inspector_id: string }>(
@@ -174,7 +202,10 @@ t.test('the public plan never shows the seed before the draw, nor a non-public g
   t.equal((await api('GET', `/public/v1/plans/${draft.id}`, { token: null })).statusCode, 404, 'drafts are not public');
 
   const { id, commit } = await committed(app);
-  const [{ server_seed: seed }] = await execRows<{ server_seed: string }>(database.db, sql`SELECT server_seed FROM plan_commits WHERE plan_id = ${id}`);
+  const [{ server_seed: seed }] = await execRows<{ server_seed: string }>(
+    database.db,
+    sql`SELECT server_seed FROM plan_commits WHERE plan_id = ${id}`,
+  );
   let pub = await api('GET', `/public/v1/plans/${id}`, { token: null });
   t.equal(pub.statusCode, 200);
   t.notOk(pub.body.includes(seed), 'no server seed before the draw');
@@ -194,9 +225,18 @@ t.test('the public plan never shows the seed before the draw, nor a non-public g
   t.notOk(withoutStrata.includes('"grade"'), 'no entity grade anywhere in the public plan');
   t.same(Object.keys(p.entityNames).sort(), p.draw.tasks.map((x: { entityId: string }) => x.entityId).sort());
   t.match(p.entityNames[p.draw.tasks[0].entityId], /^企业 /);
-  t.same(p.items.map((i: { code: string }) => i.code), ['SCJG-ZL', 'WJW-GW']);
-  t.same(p.departments, [{ code: 'SCJG', name: '市场监督管理局' }, { code: 'WJW', name: '卫生健康委员会' }]);
-  t.same(p.ledger.map((e: { kind: string }) => e.kind), ['plan.committed', 'plan.drawn']);
+  t.same(
+    p.items.map((i: { code: string }) => i.code),
+    ['SCJG-ZL', 'WJW-GW'],
+  );
+  t.same(p.departments, [
+    { code: 'SCJG', name: '市场监督管理局' },
+    { code: 'WJW', name: '卫生健康委员会' },
+  ]);
+  t.same(
+    p.ledger.map((e: { kind: string }) => e.kind),
+    ['plan.committed', 'plan.drawn'],
+  );
   t.equal(verifyDraw({ commit: p.commit, draw: p.draw, ...(await files(app, id)) }).ok, true, 'the public JSON replays');
 });
 
@@ -211,14 +251,27 @@ t.test('a public grade scheme publishes grades', async (t) => {
       { entityId: 'E1', scheme: 'env-4', grade: 'RED' },
       { entityId: 'E2', scheme: 'env-4', grade: 'GREEN' },
     ],
-    inspectors: [{ id: 'HB-1', departmentCode: 'HB' }, { id: 'HB-2', departmentCode: 'HB' }],
+    inspectors: [
+      { id: 'HB-1', departmentCode: 'HB' },
+      { id: 'HB-2', departmentCode: 'HB' },
+    ],
   });
-  const plan = (await api('POST', '/api/v1/plans', {
-    body: planBody({ items: ['HB-PW'], gradeScheme: 'env-4', ratiosBp: { GREEN: 10000, BLUE: 10000, YELLOW: 10000, RED: 10000 }, inspectorsPerTask: { HB: 2 } }),
-  })).json();
+  const plan = (
+    await api('POST', '/api/v1/plans', {
+      body: planBody({
+        items: ['HB-PW'],
+        gradeScheme: 'env-4',
+        ratiosBp: { GREEN: 10000, BLUE: 10000, YELLOW: 10000, RED: 10000 },
+        inspectorsPerTask: { HB: 2 },
+      }),
+    })
+  ).json();
   await api('POST', `/api/v1/plans/${plan.id}/commit`);
   const draw = (await api('POST', `/api/v1/plans/${plan.id}/draw`, { body: { publicEntropy: '' } })).json();
-  t.same(draw.tasks.map((x: { entityId: string; grade: string }) => `${x.entityId}:${x.grade}`), ['E2:GREEN', 'E3:BLUE', 'E1:RED']);
+  t.same(
+    draw.tasks.map((x: { entityId: string; grade: string }) => `${x.entityId}:${x.grade}`),
+    ['E2:GREEN', 'E3:BLUE', 'E1:RED'],
+  );
   const pub = (await api('GET', `/public/v1/plans/${plan.id}`, { token: null })).json();
   t.equal(pub.draw.tasks[0].grade, 'GREEN');
   t.equal(pub.gradeScheme.public, true);
@@ -252,9 +305,20 @@ t.test('one draw per plan: a second draw, racing draws, idempotent retries', asy
   t.equal(retry.statusCode, 200);
   t.equal(retry.body, first.body, 'identical body');
   const raced = await Promise.all([1, 2, 3].map(() => api('POST', `/api/v1/plans/${other.id}/draw`, { body: { publicEntropy: '6 6 6' }, headers })));
-  t.ok(raced.every((r) => r.statusCode === 200 && r.body === first.body), 'concurrent retries too');
-  t.equal((await api('POST', `/api/v1/plans/${other.id}/draw`, { body: { publicEntropy: '6 6 6' }, headers: { 'idempotency-key': 'another' } })).statusCode, 409, 'another key after success');
-  t.equal((await api('POST', `/api/v1/plans/${other.id}/draw`, { body: { publicEntropy: '1 1 1' }, headers })).statusCode, 422, 'the key with other entropy');
+  t.ok(
+    raced.every((r) => r.statusCode === 200 && r.body === first.body),
+    'concurrent retries too',
+  );
+  t.equal(
+    (await api('POST', `/api/v1/plans/${other.id}/draw`, { body: { publicEntropy: '6 6 6' }, headers: { 'idempotency-key': 'another' } })).statusCode,
+    409,
+    'another key after success',
+  );
+  t.equal(
+    (await api('POST', `/api/v1/plans/${other.id}/draw`, { body: { publicEntropy: '1 1 1' }, headers })).statusCode,
+    422,
+    'the key with other entropy',
+  );
   t.equal((await api('POST', `/api/v1/plans/${other.id}/draw`, { body: { publicEntropy: '6 6 6' } })).statusCode, 409, 'no key after success');
   t.equal(await count(database.db, 'plan_draws'), 2);
 });
@@ -286,7 +350,10 @@ t.test('a draw written in several insert batches: every task and team as in the 
   t.same(verifyDraw({ commit, draw, ...(await files(app, id)) }).ok, true, 'and it replays');
   // what the API answers for this plan's record is the same record
   const full = (await app.api('GET', `/api/v1/plans/${id}/record`)).json();
-  t.same(full.draw.tasks.map(({ grade: _g, ...rest }: { grade: string }) => rest), draw.tasks);
+  t.same(
+    full.draw.tasks.map(({ grade: _g, ...rest }: { grade: string }) => rest),
+    draw.tasks,
+  );
 });
 
 t.test('draw input and state checks', async (t) => {
@@ -321,14 +388,20 @@ t.test('void: reveals the seed, blocks the draw, deletes nothing', async (t) => 
   const v = res.json();
   t.equal(v.status, 'voided');
   t.equal(sha256(v.serverSeed), commit.commitment, 'the revealed seed matches the commitment');
-  const retry = await api('POST', `/api/v1/plans/${id}/void`, { body: { reason: '抽查事项调整，重新制定计划' }, headers: { 'idempotency-key': 'v1' } });
+  const retry = await api('POST', `/api/v1/plans/${id}/void`, {
+    body: { reason: '抽查事项调整，重新制定计划' },
+    headers: { 'idempotency-key': 'v1' },
+  });
   t.equal(retry.statusCode, 200);
   t.equal(retry.body, res.body);
   t.equal((await api('POST', `/api/v1/plans/${id}/void`, { body: { reason: 'again' } })).statusCode, 409);
   t.equal((await api('POST', `/api/v1/plans/${id}/draw`, { body: { publicEntropy: 'x' } })).statusCode, 409, 'a voided plan is never drawn');
 
   const entries = (await api('GET', `/public/v1/ledger?plan=${id}`)).json().items;
-  t.same(entries.map((e: { kind: string }) => e.kind), ['plan.committed', 'plan.voided']);
+  t.same(
+    entries.map((e: { kind: string }) => e.kind),
+    ['plan.committed', 'plan.voided'],
+  );
   t.same(entries[1].body, { planId: id, reason: '抽查事项调整，重新制定计划', serverSeed: v.serverSeed });
   t.equal(entries[1].at, v.voidedAt);
   const pub = (await api('GET', `/public/v1/plans/${id}`, { token: null })).json();
@@ -353,9 +426,11 @@ t.test('crash safety: a draw or commit failing half-way leaves nothing (a real d
   const { id } = await committed(app);
   const before = (await api('GET', '/public/v1/ledger/head')).json();
   // The ledger append is the draw's last write: make it fail after the tasks are inserted.
-  await database.db.execute(sql.raw(`
+  await database.db.execute(
+    sql.raw(`
     CREATE FUNCTION test_refuse_ledger() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'injected fault'; END; $$ LANGUAGE plpgsql;
-  `));
+  `),
+  );
   await database.db.execute(sql.raw(`CREATE TRIGGER test_refuse_ledger BEFORE INSERT ON ledger FOR EACH ROW EXECUTE FUNCTION test_refuse_ledger()`));
   const failed = await api('POST', `/api/v1/plans/${id}/draw`, { body: { publicEntropy: 'x' } });
   t.equal(failed.statusCode, 500);

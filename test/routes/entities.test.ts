@@ -13,9 +13,7 @@ const IMPORT = '/api/v1/entities/import';
 /** Everything an import could change, to compare before and after a refused one. */
 async function entityState(database: TestApp['database']) {
   return database.rawTransaction((tx) =>
-    tx.query(
-      `SELECT id, id_type, name, type, region, industry, address, status, tags, updated_at::text FROM entities ORDER BY id`,
-    ),
+    tx.query(`SELECT id, id_type, name, type, region, industry, address, status, tags, updated_at::text FROM entities ORDER BY id`),
   );
 }
 
@@ -87,9 +85,7 @@ t.test('every kind of bad row is refused with its row and column, and nothing ch
   // An update of an existing entity rides along in each file: it must not be applied either.
   const update = `${uscc(1)},改过的名字,enterprise,500112,I65`;
 
-  t.same(await refused(t, app, `${HEADER}\n${update}\n${badCheck(uscc(9))},坏校验位,enterprise,500112,I65\n`), [
-    { row: 3, column: 'id' },
-  ]);
+  t.same(await refused(t, app, `${HEADER}\n${update}\n${badCheck(uscc(9))},坏校验位,enterprise,500112,I65\n`), [{ row: 3, column: 'id' }]);
   t.same(await refused(t, app, `${HEADER}\n${update}\n${uscc(9)},甲,enterprise,500112,I65\n${uscc(9)},乙,enterprise,500112,I65\n`), [
     { row: 4, column: 'id' },
   ]);
@@ -99,29 +95,29 @@ t.test('every kind of bad row is refused with its row and column, and nothing ch
   ]);
   t.same(await refused(t, app, `${HEADER}\n${update}\n${uscc(9)},,enterprise,500112,I65\n`), [{ row: 3, column: 'name' }]);
   // Row problems and cross-row problems are reported together.
-  t.same(await refused(t, app, `${HEADER}\n${update}\n${uscc(9)},甲,enterprise,5001,I65\n${uscc(10)},乙,enterprise,500112,I65\n${uscc(10)},丙,enterprise,500112,I65\n`), [
-    { row: 3, column: 'region' },
-    { row: 5, column: 'id' },
-  ]);
+  t.same(
+    await refused(
+      t,
+      app,
+      `${HEADER}\n${update}\n${uscc(9)},甲,enterprise,5001,I65\n${uscc(10)},乙,enterprise,500112,I65\n${uscc(10)},丙,enterprise,500112,I65\n`,
+    ),
+    [
+      { row: 3, column: 'region' },
+      { row: 5, column: 'id' },
+    ],
+  );
   t.same(await refused(t, app, `${HEADER}\n${update}\n${uscc(9)},甲,enterprise,50011,I65\n${uscc(10)},乙,enterprise,990000,I65\n`), [
     { row: 3, column: 'region' },
     { row: 4, column: 'region' },
   ]);
-  t.same(await refused(t, app, `${HEADER},status\n${update},active\n${uscc(9)},甲,enterprise,500112,I65,dead\n`), [
-    { row: 3, column: 'status' },
-  ]);
+  t.same(await refused(t, app, `${HEADER},status\n${update},active\n${uscc(9)},甲,enterprise,500112,I65,dead\n`), [{ row: 3, column: 'status' }]);
   // Not a credit code without an idType; with one, the id must still fit the snapshot pattern.
-  t.same(
-    await refused(t, app, `${HEADER},idType\n${update},\nREG-1,甲,individual,500112,F52,\nREG 2,乙,individual,500112,F52,regNo\n`),
-    [
-      { row: 3, column: 'id' },
-      { row: 4, column: 'id' },
-    ],
-  );
-  // An 18-character id with idType uscc given explicitly is still checked.
-  t.same(await refused(t, app, `${HEADER},idType\n${update},\n${badCheck(uscc(9))},甲,enterprise,500112,I65,USCC\n`), [
+  t.same(await refused(t, app, `${HEADER},idType\n${update},\nREG-1,甲,individual,500112,F52,\nREG 2,乙,individual,500112,F52,regNo\n`), [
     { row: 3, column: 'id' },
+    { row: 4, column: 'id' },
   ]);
+  // An 18-character id with idType uscc given explicitly is still checked.
+  t.same(await refused(t, app, `${HEADER},idType\n${update},\n${badCheck(uscc(9))},甲,enterprise,500112,I65,USCC\n`), [{ row: 3, column: 'id' }]);
   // Invalid UTF-8 (GBK bytes of 你好) on line 3.
   const gbk = Buffer.concat([
     Buffer.from(`${HEADER}\n${update}\n${uscc(9)},`),
@@ -131,7 +127,10 @@ t.test('every kind of bad row is refused with its row and column, and nothing ch
   const before = await entityState(app.database);
   const res = await app.api('POST', IMPORT, { body: gbk });
   t.equal(res.statusCode, 422);
-  t.same(res.json().details.map((d: { row: number }) => d.row), [3]);
+  t.same(
+    res.json().details.map((d: { row: number }) => d.row),
+    [3],
+  );
   t.match(res.json().details[0].message, /UTF-8/);
   t.same(await entityState(app.database), before);
   // Unknown and missing columns are header problems on row 1.
@@ -145,7 +144,11 @@ t.test('every kind of bad row is refused with its row and column, and nothing ch
     await refused(
       t,
       app,
-      [JSON.stringify({ id: uscc(1), name: 'x', type: 'e', region: '500112', industry: 'I' }), '{"id": ', JSON.stringify({ id: uscc(9), name: 'x', type: 'e', region: '500112', industry: 'I', owner: 'me' })].join('\n'),
+      [
+        JSON.stringify({ id: uscc(1), name: 'x', type: 'e', region: '500112', industry: 'I' }),
+        '{"id": ',
+        JSON.stringify({ id: uscc(9), name: 'x', type: 'e', region: '500112', industry: 'I', owner: 'me' }),
+      ].join('\n'),
       'application/x-ndjson',
     ),
     [
@@ -160,9 +163,15 @@ t.test('list, filter, get and change entities', async (t) => {
   const { api } = app;
   let list = (await api('GET', '/api/v1/entities?region=500103')).json();
   t.equal(list.total, 2);
-  t.same(list.items.map((e: { id: string }) => e.id), [uscc(2), uscc(3)].sort());
+  t.same(
+    list.items.map((e: { id: string }) => e.id),
+    [uscc(2), uscc(3)].sort(),
+  );
   list = (await api('GET', `/api/v1/entities?q=${encodeURIComponent('火锅')}`)).json();
-  t.same(list.items.map((e: { id: string }) => e.id), [uscc(3)]);
+  t.same(
+    list.items.map((e: { id: string }) => e.id),
+    [uscc(3)],
+  );
   list = (await api('GET', `/api/v1/entities?q=${uscc(2).slice(0, 12)}`)).json();
   t.ok(list.total >= 1, 'id prefix');
   list = (await api('GET', '/api/v1/entities?status=inactive&type=individual')).json();

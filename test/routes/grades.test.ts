@@ -117,18 +117,28 @@ t.test('bad rows are refused with row and column; nothing changes', async (t) =>
   const cases: [string, string[], { row: number; column?: string }[]][] = [
     ['unknown entity', [valid, `${uscc(9)},credit-4,A,2025-01-01`], [{ row: 3, column: 'entityId' }]],
     ['unknown scheme', [valid, `${uscc(2)},credit-9,A,2025-01-01`], [{ row: 3, column: 'scheme' }]],
-    ['grade not in the scheme', [valid, `${uscc(2)},credit-4,E,2025-01-01`, `${uscc(2)},env-4,A,2025-01-02`], [
-      { row: 3, column: 'grade' },
-      { row: 4, column: 'grade' },
-    ]],
-    ['bad dates', [valid, `${uscc(2)},credit-4,A,2025-02-30`, `${uscc(3)},credit-4,A,yesterday`, `${uscc(3)},credit-4,A,2999-01-01`], [
-      { row: 3, column: 'evaluatedAt' },
-      { row: 4, column: 'evaluatedAt' },
-      { row: 5, column: 'evaluatedAt' },
-    ]],
-    ['the same evaluation twice', [valid, `${uscc(2)},credit-4,A,2025-01-01`, `${uscc(2)},credit-4,B,2025-01-01T00:00:00+08:00`], [
-      { row: 4, column: 'entityId' },
-    ]],
+    [
+      'grade not in the scheme',
+      [valid, `${uscc(2)},credit-4,E,2025-01-01`, `${uscc(2)},env-4,A,2025-01-02`],
+      [
+        { row: 3, column: 'grade' },
+        { row: 4, column: 'grade' },
+      ],
+    ],
+    [
+      'bad dates',
+      [valid, `${uscc(2)},credit-4,A,2025-02-30`, `${uscc(3)},credit-4,A,yesterday`, `${uscc(3)},credit-4,A,2999-01-01`],
+      [
+        { row: 3, column: 'evaluatedAt' },
+        { row: 4, column: 'evaluatedAt' },
+        { row: 5, column: 'evaluatedAt' },
+      ],
+    ],
+    [
+      'the same evaluation twice',
+      [valid, `${uscc(2)},credit-4,A,2025-01-01`, `${uscc(2)},credit-4,B,2025-01-01T00:00:00+08:00`],
+      [{ row: 4, column: 'entityId' }],
+    ],
     ['a missing value', [valid, `${uscc(2)},credit-4,,2025-01-01`], [{ row: 3, column: 'grade' }]],
     ['a wrong field count', [valid, `${uscc(2)},credit-4,A`], [{ row: 3 }]],
   ];

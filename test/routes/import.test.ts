@@ -101,7 +101,10 @@ t.test('at most 100 problems are listed, in row order', async (t) => {
   t.equal(res.statusCode, 422);
   const details = res.json().details;
   t.equal(details.length, 100);
-  t.same(details.slice(0, 2).map((d: { row: number }) => d.row), [3, 5]);
+  t.same(
+    details.slice(0, 2).map((d: { row: number }) => d.row),
+    [3, 5],
+  );
   t.match(res.json().message, /problems; the first 100 are listed/);
   t.equal(await count(app.database), 0);
 });
@@ -124,11 +127,7 @@ t.test('invalid UTF-8 is reported on its line, wherever the chunks split', async
   // NDJSON: the line of the bad byte.
   const nd = await streamed(
     app,
-    [
-      `${JSON.stringify({ id: uscc(4), name: 'a', type: 'e', region: '500112', industry: 'I' })}\n{"id":"`,
-      Buffer.from([0xff]),
-      '"}\n',
-    ],
+    [`${JSON.stringify({ id: uscc(4), name: 'a', type: 'e', region: '500112', industry: 'I' })}\n{"id":"`, Buffer.from([0xff]), '"}\n'],
     'application/x-ndjson',
   );
   t.equal(nd.statusCode, 422);
@@ -189,10 +188,13 @@ t.test('over real HTTP: a refused upload is read to the end, so the client gets 
     for (let i = 0; i < 60; i++) yield block;
   });
   t.equal(refused.status, 422, refused.body);
-  t.same(JSON.parse(refused.body).details.map((d: { row: number; column: string }) => [d.row, d.column]), [
-    [1, 'kind'],
-    [1, 'type'],
-  ]);
+  t.same(
+    JSON.parse(refused.body).details.map((d: { row: number; column: string }) => [d.row, d.column]),
+    [
+      [1, 'kind'],
+      [1, 'type'],
+    ],
+  );
   const accepted = await send(async function* () {
     yield `${HEADER}\n`;
     for (let i = 1; i <= 3000; i++) yield `${row(i)}\n`;

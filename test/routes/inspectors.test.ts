@@ -51,14 +51,24 @@ t.test('import, update (columns left out are kept), qualifications', async (t) =
 
   const nd = await app.api('POST', IMPORT, {
     contentType: 'application/x-ndjson',
-    body: JSON.stringify({ id: 'SJ-003', name: '赵六', department: 'SCJG', certificateNo: '5000000004', qualifications: ['SCJG-001'], active: false }),
+    body: JSON.stringify({
+      id: 'SJ-003',
+      name: '赵六',
+      department: 'SCJG',
+      certificateNo: '5000000004',
+      qualifications: ['SCJG-001'],
+      active: false,
+    }),
   });
   t.equal(nd.statusCode, 200, nd.body);
   t.same(nd.json(), { imported: 0, updated: 1 });
   t.match(await get(app, 'SJ-003'), { active: false, qualifications: ['SCJG-001'] });
 
   const list = (await app.api('GET', '/api/v1/inspectors?department=SCJG&active=true')).json();
-  t.same(list.items.map((i: { id: string }) => i.id), ['SJ-001']);
+  t.same(
+    list.items.map((i: { id: string }) => i.id),
+    ['SJ-001'],
+  );
   t.equal((await app.api('GET', '/api/v1/inspectors?limit=2')).json().total, 4);
   t.equal((await app.api('GET', '/api/v1/inspectors/NOPE')).statusCode, 404);
 });
@@ -77,9 +87,11 @@ t.test('bad rows are refused with row and column; nothing changes', async (t) =>
     ['bad active', `${HEADER},active\n${update},true\nSJ-009,某,SCJG,1,,maybe\n`, [{ row: 3, column: 'active' }]],
     ['wrong field count', `${HEADER}\n${update}\nSJ-009,某,SCJG\n`, [{ row: 3 }]],
     // Moving to another department while keeping qualifications of the old one.
-    ['department change', `id,name,department,certificateNo\nWJ-01,王五,WJW,5000000003\nSJ-002,李四,WJW,5000000002\n`, [
-      { row: 3, column: 'qualifications' },
-    ]],
+    [
+      'department change',
+      `id,name,department,certificateNo\nWJ-01,王五,WJW,5000000003\nSJ-002,李四,WJW,5000000002\n`,
+      [{ row: 3, column: 'qualifications' }],
+    ],
   ];
   for (const [what, body, expected] of cases) {
     const res = await app.api('POST', IMPORT, { body });

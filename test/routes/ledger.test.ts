@@ -31,7 +31,10 @@ t.test('appends from concurrent transactions make one chain; pages walk it', asy
   );
   const all = (await api('GET', `/public/v1/ledger?limit=1000`, { token: null })).json();
   t.equal(all.items.length, N);
-  t.same(all.items.map((e: { seq: number }) => e.seq), Array.from({ length: N }, (_, i) => i + 1));
+  t.same(
+    all.items.map((e: { seq: number }) => e.seq),
+    Array.from({ length: N }, (_, i) => i + 1),
+  );
   t.match(verifyLedger(all.items), { ok: true, seq: N });
   t.equal(all.next, null);
   const head = (await api('GET', '/public/v1/ledger/head')).json();
@@ -50,7 +53,10 @@ t.test('appends from concurrent transactions make one chain; pages walk it', asy
   }
   t.same(seen, all.items);
   const slice = (await api('GET', '/public/v1/ledger?from=10&limit=3')).json();
-  t.same(slice.items.map((e: { seq: number }) => e.seq), [10, 11, 12]);
+  t.same(
+    slice.items.map((e: { seq: number }) => e.seq),
+    [10, 11, 12],
+  );
   t.equal(slice.next, 13);
   t.match(verifyLedger(slice.items, { startSeq: 10, startPrevHash: all.items[8].hash }), { ok: true, seq: 12 });
   t.equal((await api('GET', '/public/v1/ledger?limit=1001')).statusCode, 400, 'at most 1000 a page');
@@ -96,7 +102,11 @@ t.test('the ledger table is append-only: UPDATE, DELETE, TRUNCATE rejected; a fo
     );
   t.match(await refusal(database.db.execute(sql`UPDATE ledger SET body = '{"a": 3}'::json WHERE seq = 1`)), /append-only: UPDATE/);
   t.match(await refusal(database.db.execute(sql`DELETE FROM ledger WHERE seq = 2`)), /append-only: DELETE/);
-  t.match(await refusal(database.db.execute(sql`TRUNCATE ledger CASCADE`)), /append-only: TRUNCATE/, "CASCADE reaches the trigger past the foreign keys");
+  t.match(
+    await refusal(database.db.execute(sql`TRUNCATE ledger CASCADE`)),
+    /append-only: TRUNCATE/,
+    'CASCADE reaches the trigger past the foreign keys',
+  );
   // A second entry after entry 1 (a fork) is refused by the unique prev_hash, even bypassing the lock.
   t.match(
     await refusal(
@@ -106,5 +116,8 @@ t.test('the ledger table is append-only: UPDATE, DELETE, TRUNCATE rejected; a fo
     /duplicate key|unique/,
   );
   const rows = await execRows<{ seq: number; body: unknown }>(database.db, sql`SELECT seq::int AS seq, body FROM ledger ORDER BY seq`);
-  t.same(rows.map((r) => r.seq), [1, 2]);
+  t.same(
+    rows.map((r) => r.seq),
+    [1, 2],
+  );
 });

@@ -23,7 +23,11 @@ t.test('one log line per request, with a request id, and never a token', async (
   });
   const planner = created.json().token as string;
   lines.length = 0;
-  const res = await app.inject({ method: 'GET', url: '/api/v1/departments', headers: { authorization: `Bearer ${planner}`, 'x-request-id': 'req-42' } });
+  const res = await app.inject({
+    method: 'GET',
+    url: '/api/v1/departments',
+    headers: { authorization: `Bearer ${planner}`, 'x-request-id': 'req-42' },
+  });
   t.equal(res.statusCode, 200);
   t.equal(res.headers['x-request-id'], 'req-42');
   await app.inject({ method: 'GET', url: '/api/v1/departments', headers: { authorization: 'Bearer wrong-token-value-1234' } });

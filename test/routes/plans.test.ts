@@ -11,7 +11,9 @@ const count = async (db: Parameters<typeof execRows>[0], table: string) =>
 t.test('create a draft: resolved ratios, departments, ids from a database sequence', async (t) => {
   const { api, database } = await buildTestApp(t);
   await seedDirectories(database.db, specDirectories());
-  const res = await api('POST', '/api/v1/plans', { body: planBody({ window: { from: '2026-12-01', to: '2026-12-31' }, filters: { regions: ['500103', '500103'] } }) });
+  const res = await api('POST', '/api/v1/plans', {
+    body: planBody({ window: { from: '2026-12-01', to: '2026-12-31' }, filters: { regions: ['500103', '500103'] } }),
+  });
   t.equal(res.statusCode, 201, res.body);
   const plan = res.json();
   t.match(plan.id, /^PLAN-\d{4}-0001$/);
@@ -69,7 +71,10 @@ t.test('validation: every problem named, nothing stored', async (t) => {
   for (const [what, override, field] of cases) {
     const res = await api('POST', '/api/v1/plans', { body: planBody(override) });
     t.equal(res.statusCode, 422, `${what}: 422`);
-    t.ok(res.json().details.some((d: { field?: string }) => d.field === field), `${what}: names ${field} (${res.body})`);
+    t.ok(
+      res.json().details.some((d: { field?: string }) => d.field === field),
+      `${what}: names ${field} (${res.body})`,
+    );
   }
   // Malformed requests are 400.
   t.equal((await api('POST', '/api/v1/plans', { body: planBody({ extra: 1 }) })).statusCode, 400, 'unknown member');
@@ -101,11 +106,17 @@ t.test('list with filters and paging; get; patch a draft', async (t) => {
   const { api, database } = await buildTestApp(t);
   await seedDirectories(database.db, specDirectories());
   const a = (await api('POST', '/api/v1/plans', { body: planBody({ title: 'joint' }) })).json();
-  const b = (await api('POST', '/api/v1/plans', { body: planBody({ title: 'scjg only', items: ['SCJG-ZL'], inspectorsPerTask: { SCJG: 2 } }) })).json();
+  const b = (
+    await api('POST', '/api/v1/plans', { body: planBody({ title: 'scjg only', items: ['SCJG-ZL'], inspectorsPerTask: { SCJG: 2 } }) })
+  ).json();
   const c = (await api('POST', '/api/v1/plans', { body: planBody({ title: 'wjw only', items: ['WJW-GW'], inspectorsPerTask: { WJW: 2 } }) })).json();
   let list = (await api('GET', '/api/v1/plans')).json();
   t.equal(list.total, 3);
-  t.same(list.items.map((p: { id: string }) => p.id), [c.id, b.id, a.id], 'newest first');
+  t.same(
+    list.items.map((p: { id: string }) => p.id),
+    [c.id, b.id, a.id],
+    'newest first',
+  );
   list = (await api('GET', '/api/v1/plans?department=WJW')).json();
   t.same(list.items.map((p: { id: string }) => p.id).sort(), [a.id, c.id].sort());
   list = (await api('GET', '/api/v1/plans?item=SCJG-ZL&limit=1&offset=1')).json();
@@ -248,7 +259,9 @@ t.test('the pool: filters, target type, status, default grade, qualifications, c
   const drawn = await snapshotOf({ ...all, items: ['GW'], inspectorsPerTask: { WJW: 2 } });
   t.equal(drawn.entities, 'C1\tA\nC2\tD\nC3\tB\nS1\tB\n');
   t.equal((await api('POST', `/api/v1/plans/${drawn.id}/draw`, { body: { publicEntropy: 'x' } })).statusCode, 201);
-  const cool = (await api('POST', '/api/v1/plans', { body: planBody({ ...all, items: ['GW'], inspectorsPerTask: { WJW: 2 }, cooldownDays: 30 }) })).json();
+  const cool = (
+    await api('POST', '/api/v1/plans', { body: planBody({ ...all, items: ['GW'], inspectorsPerTask: { WJW: 2 }, cooldownDays: 30 }) })
+  ).json();
   const preview = (await api('GET', `/api/v1/plans/${cool.id}/preview`)).json();
   t.equal(preview.population, 0, 'every entity drawn for GW today is cooling down');
   t.match(preview.problems, [{ code: 'empty_pool' }]);
@@ -258,7 +271,11 @@ t.test('cooldown counts only drawn plans with one of the items, within the windo
   const { api, database } = await buildTestApp(t);
   await seedDirectories(database.db, syntheticDirectories(20, 4, 2));
   const all = { ratiosBp: { A: 10000, B: 10000, C: 10000, D: 10000 } };
-  const first = (await api('POST', '/api/v1/plans', { body: planBody({ items: ['WJW-GW'], inspectorsPerTask: { WJW: 2 }, ratiosBp: { A: 5000, B: 5000, C: 5000, D: 5000 } }) })).json();
+  const first = (
+    await api('POST', '/api/v1/plans', {
+      body: planBody({ items: ['WJW-GW'], inspectorsPerTask: { WJW: 2 }, ratiosBp: { A: 5000, B: 5000, C: 5000, D: 5000 } }),
+    })
+  ).json();
   t.equal((await api('POST', `/api/v1/plans/${first.id}/commit`)).statusCode, 201);
   const draw = (await api('POST', `/api/v1/plans/${first.id}/draw`, { body: { publicEntropy: '1' } })).json();
   const drawnIds = new Set(draw.tasks.map((x: { entityId: string }) => x.entityId));
@@ -267,7 +284,11 @@ t.test('cooldown counts only drawn plans with one of the items, within the windo
     const plan = (await api('POST', '/api/v1/plans', { body: planBody(body) })).json();
     return (await api('GET', `/api/v1/plans/${plan.id}/preview`)).json().population as number;
   };
-  t.equal(await population({ ...all, items: ['WJW-GW'], inspectorsPerTask: { WJW: 2 }, cooldownDays: 90 }), 20 - drawnIds.size, 'same item: cooling down');
+  t.equal(
+    await population({ ...all, items: ['WJW-GW'], inspectorsPerTask: { WJW: 2 }, cooldownDays: 90 }),
+    20 - drawnIds.size,
+    'same item: cooling down',
+  );
   t.equal(await population({ ...all, items: ['SCJG-ZL'], inspectorsPerTask: { SCJG: 2 }, cooldownDays: 90 }), 20, 'another item: not');
   t.equal(await population({ ...all, items: ['WJW-GW'], inspectorsPerTask: { WJW: 2 }, cooldownDays: 0 }), 20, 'no cooldown');
   // Move the draw back 100 days: outside a 90-day window.

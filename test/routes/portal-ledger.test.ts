@@ -7,7 +7,11 @@ t.test('the ledger page checks new entries incrementally and walks again past a 
   const append = (n: number) =>
     database.db.transaction(async (tx) => {
       for (let i = 0; i < n; i++) {
-        await appendLedgerEntry(tx, { kind: 'plan.voided', planId: `PLAN-TEST-${i}`, body: { planId: `PLAN-TEST-${i}`, reason: 'test', serverSeed: '0'.repeat(64) } });
+        await appendLedgerEntry(tx, {
+          kind: 'plan.voided',
+          planId: `PLAN-TEST-${i}`,
+          body: { planId: `PLAN-TEST-${i}`, reason: 'test', serverSeed: '0'.repeat(64) },
+        });
       }
     });
   const view = async () => (await app.inject({ method: 'GET', url: '/ledger' })).body;

@@ -30,7 +30,10 @@ function checkPage(t: Test, body: string, what: string) {
   for (const tag of body.match(/<script[^>]*>/g) ?? []) t.match(tag, /src="\/assets\/[a-z]+\.js"/, `${what}: scripts are files`);
   // heading levels never skip (h1 → h2 → h3)
   const levels = [...body.matchAll(/<h([1-6])[ >]/g)].map((m) => Number(m[1]));
-  t.ok(levels.every((l, i) => i === 0 || l <= levels[i - 1] + 1), `${what}: headings in order ${levels.join(',')}`);
+  t.ok(
+    levels.every((l, i) => i === 0 || l <= levels[i - 1] + 1),
+    `${what}: headings in order ${levels.join(',')}`,
+  );
   for (const m of body.matchAll(/<(input|select|textarea)\b[^>]*>/g)) {
     const id = /\sid="([^"]+)"/.exec(m[0])?.[1];
     t.ok(id && body.includes(`<label for="${id}"`), `${what}: ${m[0].slice(0, 60)} has a label`);
@@ -40,7 +43,10 @@ function checkPage(t: Test, body: string, what: string) {
 t.test('html escaper', async (t) => {
   t.equal(escapeHtml(`<a href="x">'&'</a>`), '&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
   const name = '<b>x</b>';
-  t.equal(html`<p title="${name}">${name}${raw('<br>')}${[html`<i>${'&'}</i>`, null, false, 1]}</p>`.value, '<p title="&lt;b&gt;x&lt;/b&gt;">&lt;b&gt;x&lt;/b&gt;<br><i>&amp;</i>1</p>');
+  t.equal(
+    html`<p title="${name}">${name}${raw('<br>')}${[html`<i>${'&'}</i>`, null, false, 1]}</p>`.value,
+    '<p title="&lt;b&gt;x&lt;/b&gt;">&lt;b&gt;x&lt;/b&gt;<br><i>&amp;</i>1</p>',
+  );
   t.equal(percent(500), '5%');
   t.equal(percent(1234), '12.34%');
   t.equal(percent(10000), '100%');
@@ -91,12 +97,28 @@ t.test('portal pages on a real scenario', async (t) => {
 
   t.test('plans list: newest first, filters, no drafts, Chinese labels', async (t) => {
     const home = (await get('/')).body;
-    for (const label of ['双随机抽查计划', '实施部门', '抽查事项', '年度', '状态', '承诺值', '对象总数', '抽取数', '已公开结果', '已抽取', '已承诺']) {
+    for (const label of [
+      '双随机抽查计划',
+      '实施部门',
+      '抽查事项',
+      '年度',
+      '状态',
+      '承诺值',
+      '对象总数',
+      '抽取数',
+      '已公开结果',
+      '已抽取',
+      '已承诺',
+    ]) {
       t.ok(home.includes(label), `label ${label}`);
     }
     t.notOk(home.includes('DRAFT-不应公开的草稿计划'), 'a draft is not listed');
     t.ok(home.indexOf(s.committedPlanId) < home.indexOf(s.drawnPlanId), 'newest commitment first');
-    t.match(home, new RegExp(`<td data-label="抽取数" class="num">${s.tasks.length}</td>\\s*<td data-label="已公开结果" class="num">3</td>`), 'drawn and published counts');
+    t.match(
+      home,
+      new RegExp(`<td data-label="抽取数" class="num">${s.tasks.length}</td>\\s*<td data-label="已公开结果" class="num">3</td>`),
+      'drawn and published counts',
+    );
     t.match(home, /<td data-label="对象总数" class="num">40<\/td>/, 'pool count');
     const drawnOnly = (await get('/?status=drawn')).body;
     t.ok(drawnOnly.includes(s.drawnPlanId) && !drawnOnly.includes(s.committedPlanId), 'status filter');
@@ -117,7 +139,22 @@ t.test('portal pages on a real scenario', async (t) => {
   t.test('drawn plan page: records, drawn entities with names and teams, published results only', async (t) => {
     const res = await get(`/plans/${s.drawnPlanId}`);
     const body = res.body;
-    for (const label of ['计划内容', '抽取前承诺', '承诺值', '检查对象快照摘要', '执法检查人员快照摘要', '回避关系快照摘要', '公开随机数', '服务器种子', '随机种子', '抽取结果与检查结果', '在浏览器中验证', '下载公开记录（JSON）', '各等级抽查比例与对象数', '结果公示记录']) {
+    for (const label of [
+      '计划内容',
+      '抽取前承诺',
+      '承诺值',
+      '检查对象快照摘要',
+      '执法检查人员快照摘要',
+      '回避关系快照摘要',
+      '公开随机数',
+      '服务器种子',
+      '随机种子',
+      '抽取结果与检查结果',
+      '在浏览器中验证',
+      '下载公开记录（JSON）',
+      '各等级抽查比例与对象数',
+      '结果公示记录',
+    ]) {
       t.ok(body.includes(label), `label ${label}`);
     }
     const record = (await api('GET', `/public/v1/plans/${s.drawnPlanId}`, { token: null })).json();
@@ -158,7 +195,14 @@ t.test('portal pages on a real scenario', async (t) => {
   t.test('a voided plan shows the reason and the server seed its void revealed', async (t) => {
     const id = (
       await api('POST', '/api/v1/plans', {
-        body: { title: '作废示例计划', items: ['SCJG-SP01'], gradeScheme: 'credit-4', baseRatioBp: 500, inspectorsPerTask: { SCJG: 2 }, entropySource: '现场掷骰' },
+        body: {
+          title: '作废示例计划',
+          items: ['SCJG-SP01'],
+          gradeScheme: 'credit-4',
+          baseRatioBp: 500,
+          inspectorsPerTask: { SCJG: 2 },
+          entropySource: '现场掷骰',
+        },
       })
     ).json().id;
     const commit = (await api('POST', `/api/v1/plans/${id}/commit`)).json();
@@ -185,7 +229,11 @@ t.test('portal pages on a real scenario', async (t) => {
 
   t.test('names are escaped everywhere', async (t) => {
     const escaped = escapeHtml(XSS_NAME);
-    for (const url of ['/entities?q=' + encodeURIComponent('小面馆'), `/entities/${s.xssEntityId}`, '/entities?q=' + encodeURIComponent('<script>')]) {
+    for (const url of [
+      '/entities?q=' + encodeURIComponent('小面馆'),
+      `/entities/${s.xssEntityId}`,
+      '/entities?q=' + encodeURIComponent('<script>'),
+    ]) {
       const body = (await get(url)).body;
       t.notOk(body.includes('<script>alert'), `${url}: no raw markup`);
       t.ok(body.includes(escaped) || body.includes(escapeHtml('<script>')), `${url}: shown escaped`);
@@ -193,7 +241,14 @@ t.test('portal pages on a real scenario', async (t) => {
     // A plan whose title and entropy source carry markup, drawn over the same directory.
     const id = (
       await api('POST', '/api/v1/plans', {
-        body: { title: '<img src=x onerror=alert(1)>计划', items: ['SCJG-SP01'], gradeScheme: 'credit-4', baseRatioBp: 10000, inspectorsPerTask: { SCJG: 2 }, entropySource: '"><script>x()</script>' },
+        body: {
+          title: '<img src=x onerror=alert(1)>计划',
+          items: ['SCJG-SP01'],
+          gradeScheme: 'credit-4',
+          baseRatioBp: 10000,
+          inspectorsPerTask: { SCJG: 2 },
+          entropySource: '"><script>x()</script>',
+        },
       })
     ).json().id;
     t.equal((await api('POST', `/api/v1/plans/${id}/commit`)).statusCode, 201);
@@ -209,10 +264,20 @@ t.test('portal pages on a real scenario', async (t) => {
   });
 
   t.test('grades of a public scheme are shown', async (t) => {
-    t.equal((await api('PUT', '/api/v1/items/HB-01', { body: { name: '排污单位环境监管检查', departmentCode: 'WJW', gradeScheme: 'env-4' } })).statusCode, 201);
+    t.equal(
+      (await api('PUT', '/api/v1/items/HB-01', { body: { name: '排污单位环境监管检查', departmentCode: 'WJW', gradeScheme: 'env-4' } })).statusCode,
+      201,
+    );
     const id = (
       await api('POST', '/api/v1/plans', {
-        body: { title: '环保信用评价对象抽查', items: ['HB-01'], gradeScheme: 'env-4', baseRatioBp: 1000, inspectorsPerTask: { WJW: 2 }, entropySource: '现场掷骰' },
+        body: {
+          title: '环保信用评价对象抽查',
+          items: ['HB-01'],
+          gradeScheme: 'env-4',
+          baseRatioBp: 1000,
+          inspectorsPerTask: { WJW: 2 },
+          entropySource: '现场掷骰',
+        },
       })
     ).json().id;
     t.equal((await api('POST', `/api/v1/plans/${id}/commit`)).statusCode, 201);
@@ -233,7 +298,8 @@ t.test('portal pages on a real scenario', async (t) => {
 
     const published = s.tasks[0];
     const page = (await get(`/entities/${published.entityId}`)).body;
-    for (const label of ['统一社会信用代码', '所在区县', '渝中区', '已公开的抽查检查结果', '检查结果', '公开时间']) t.ok(page.includes(label), `label ${label}`);
+    for (const label of ['统一社会信用代码', '所在区县', '渝中区', '已公开的抽查检查结果', '检查结果', '公开时间'])
+      t.ok(page.includes(label), `label ${label}`);
     t.ok(page.includes(`/plans/${s.drawnPlanId}`), 'the published inspection links its plan');
     const unpublished = s.tasks.find((x) => x.id === s.unpublishedTaskId)!;
     const other = (await get(`/entities/${unpublished.entityId}`)).body;

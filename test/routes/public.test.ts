@@ -1,7 +1,17 @@
 import t from 'tap';
 import { sql } from 'drizzle-orm';
 import { ADMIN_TOKEN, buildTestApp } from '../helper.ts';
-import { COMMITTED_PLAN, DRAFT_PLAN, DRAFT_TITLE, DRAWN_PLAN, ENTITIES, SECRET_SEED, UNDRAWN_ENTITY, okResult, seedPlans } from '../fixtures/tasks.ts';
+import {
+  COMMITTED_PLAN,
+  DRAFT_PLAN,
+  DRAFT_TITLE,
+  DRAWN_PLAN,
+  ENTITIES,
+  SECRET_SEED,
+  UNDRAWN_ENTITY,
+  okResult,
+  seedPlans,
+} from '../fixtures/tasks.ts';
 
 t.test('public plans: committed, drawn and voided only, newest first, with commitment and counts', async (t) => {
   const { api, database, token } = await buildTestApp(t);
@@ -15,7 +25,11 @@ t.test('public plans: committed, drawn and voided only, newest first, with commi
   t.equal(res.statusCode, 200, res.body);
   const body = res.json();
   t.equal(body.total, 2, 'the draft is not listed');
-  t.same(body.items.map((p: { id: string }) => p.id), [COMMITTED_PLAN, DRAWN_PLAN], 'newest commitment first');
+  t.same(
+    body.items.map((p: { id: string }) => p.id),
+    [COMMITTED_PLAN, DRAWN_PLAN],
+    'newest commitment first',
+  );
   const drawn = body.items[1];
   t.match(drawn, {
     id: DRAWN_PLAN,
@@ -82,13 +96,20 @@ t.test('public results: published versions only, with when and in which publicat
     version: 1,
     corrected: false,
   });
-  t.same(res.json().items.map((r: { seq: number }) => r.seq), [1, 2], 'seq 3 is recorded but not published');
+  t.same(
+    res.json().items.map((r: { seq: number }) => r.seq),
+    [1, 2],
+    'seq 3 is recorded but not published',
+  );
 
   // A pending correction changes nothing publicly until it is published.
   await api('PUT', `/api/v1/tasks/${tasks[0].id}/result`, { token: planner, body: okResult({ resultCode: 'corrected', correction: true }) });
   res = await api('GET', `/public/v1/plans/${DRAWN_PLAN}/results`, { token: null });
   t.equal(res.json().items[0].resultCode, 'pending-action');
-  await api('POST', `/api/v1/plans/${DRAWN_PLAN}/publish`, { token: planner, body: { scope: 'finished', corrects: first.id, note: '整改完成，更正结果' } });
+  await api('POST', `/api/v1/plans/${DRAWN_PLAN}/publish`, {
+    token: planner,
+    body: { scope: 'finished', corrects: first.id, note: '整改完成，更正结果' },
+  });
   res = await api('GET', `/public/v1/plans/${DRAWN_PLAN}/results?limit=1`, { token: null });
   t.match(res.json(), { total: 2, limit: 1, items: [{ seq: 1, resultCode: 'corrected', version: 2, corrected: true, publicationNumber: 2 }] });
 
@@ -113,9 +134,20 @@ t.test('public entities: search by name or code, public fields, published inspec
     (await api('GET', `/public/v1/entities?q=${encodeURIComponent(q)}`, { token: null })).json() as { total: number; items: { id: string }[] };
 
   t.same((await search('火锅')).items, [{ id: ENTITIES[0].id, name: ENTITIES[0].name, region: '500103', type: 'company' }]);
-  t.same((await search('9150011')).items.map((e) => e.id), [ENTITIES[2].id, UNDRAWN_ENTITY.id], 'code prefix, entities in no plan too');
-  t.same((await search('91500110xbrc')).items.map((e) => e.id), [ENTITIES[2].id], 'case-insensitive code prefix');
-  t.same((await search(ENTITIES[3].id)).items.map((e) => e.id), [ENTITIES[3].id]);
+  t.same(
+    (await search('9150011')).items.map((e) => e.id),
+    [ENTITIES[2].id, UNDRAWN_ENTITY.id],
+    'code prefix, entities in no plan too',
+  );
+  t.same(
+    (await search('91500110xbrc')).items.map((e) => e.id),
+    [ENTITIES[2].id],
+    'case-insensitive code prefix',
+  );
+  t.same(
+    (await search(ENTITIES[3].id)).items.map((e) => e.id),
+    [ENTITIES[3].id],
+  );
   t.equal((await search('%')).total, 0, 'LIKE wildcards are literal');
   t.equal((await search('_')).total, 0);
   t.equal((await search('重庆')).total, 3);
@@ -124,7 +156,10 @@ t.test('public entities: search by name or code, public fields, published inspec
   let res = await api('GET', `/public/v1/entities/${ENTITIES[0].id}`, { token: null });
   t.equal(res.statusCode, 200);
   t.same(res.json(), { id: ENTITIES[0].id, name: ENTITIES[0].name, region: '500103', type: 'company', inspections: [] });
-  await api('PUT', `/api/v1/tasks/${tasks[0].id}/result`, { token: planner, body: okResult({ resultCode: 'undisclosed-info', followUp: 'notify-department' }) });
+  await api('PUT', `/api/v1/tasks/${tasks[0].id}/result`, {
+    token: planner,
+    body: okResult({ resultCode: 'undisclosed-info', followUp: 'notify-department' }),
+  });
   res = await api('GET', `/public/v1/entities/${ENTITIES[0].id}`, { token: null });
   t.same(res.json().inspections, [], 'an unpublished result is not an inspection the public sees');
   await api('POST', `/api/v1/plans/${DRAWN_PLAN}/publish`, { token: planner, body: { scope: 'finished' } });

@@ -15,13 +15,19 @@ t.test('commit, draw, enter results, publish: one verifiable chain, public data 
   const { api, database, token } = await buildTestApp(t);
   await seedDirectories(database.db, specDirectories());
   const planner = await token('planner');
-  const created = await api('POST', '/api/v1/plans', { token: planner, body: planBody({ items: ['SCJG-ZL'], inspectorsPerTask: { SCJG: 2 }, window: { from: '2026-01-05', to: '2099-12-31' } }) });
+  const created = await api('POST', '/api/v1/plans', {
+    token: planner,
+    body: planBody({ items: ['SCJG-ZL'], inspectorsPerTask: { SCJG: 2 }, window: { from: '2026-01-05', to: '2099-12-31' } }),
+  });
   t.equal(created.statusCode, 201, created.body);
   const plan = created.json();
   t.equal((await api('POST', `/api/v1/plans/${plan.id}/commit`, { token: planner })).statusCode, 201);
 
   // Committed, not drawn: public, with its commitment, never its seed.
-  const [{ server_seed: seed }] = await execRows<{ server_seed: string }>(database.db, sql`SELECT server_seed FROM plan_commits WHERE plan_id = ${plan.id}`);
+  const [{ server_seed: seed }] = await execRows<{ server_seed: string }>(
+    database.db,
+    sql`SELECT server_seed FROM plan_commits WHERE plan_id = ${plan.id}`,
+  );
   let res = await api('GET', '/public/v1/plans', { token: null });
   t.match(res.json().items, [{ id: plan.id, status: 'committed', counts: { pool: 12, drawn: 0 } }]);
   t.notOk(res.body.includes(seed), 'no server seed before the draw');
@@ -31,7 +37,10 @@ t.test('commit, draw, enter results, publish: one verifiable chain, public data 
   t.equal(draw.statusCode, 201, draw.body);
   const tasks = (await api('GET', `/api/v1/tasks?plan=${plan.id}`, { token: planner })).json();
   t.equal(tasks.total, 7, 'A 1 + B 2 + C 1 + D 3');
-  t.same(tasks.items.map((x: { seq: number }) => x.seq), [1, 2, 3, 4, 5, 6, 7]);
+  t.same(
+    tasks.items.map((x: { seq: number }) => x.seq),
+    [1, 2, 3, 4, 5, 6, 7],
+  );
   t.equal(tasks.items[0].mode, 'written', 'credit-4 grade A: 书面检查');
   t.ok(tasks.items.slice(1).every((x: { mode: string }) => x.mode === 'onsite'));
 
@@ -47,7 +56,10 @@ t.test('commit, draw, enter results, publish: one verifiable chain, public data 
   });
   t.equal(res.statusCode, 201, res.body);
   for (const task of tasks.items.slice(1)) {
-    res = await api('PUT', `/api/v1/tasks/${task.id}/result`, { token: planner, body: { resultCode: 'pending-action', inspectedOn: today, followUp: 'notify-department' } });
+    res = await api('PUT', `/api/v1/tasks/${task.id}/result`, {
+      token: planner,
+      body: { resultCode: 'pending-action', inspectedOn: today, followUp: 'notify-department' },
+    });
     t.equal(res.statusCode, 201);
   }
   res = await api('POST', `/api/v1/plans/${plan.id}/publish`, { token: planner, body: { scope: 'all' } });
@@ -55,7 +67,10 @@ t.test('commit, draw, enter results, publish: one verifiable chain, public data 
   t.equal(res.json().taskCount, 7);
 
   const entries = await createLedgerRepository(database.db).page(1, 1000);
-  t.same(entries.map((e) => e.kind), ['plan.committed', 'plan.drawn', 'results.published']);
+  t.same(
+    entries.map((e) => e.kind),
+    ['plan.committed', 'plan.drawn', 'results.published'],
+  );
   t.ok(verifyLedger(entries).ok, 'the chain verifies');
   const published = entries[2].body as { tasks: { seq: number; entityId: string }[] };
   const drawn = entries[1].body as { tasks: { seq: number; entityId: string }[] };
@@ -72,7 +87,9 @@ t.test('commit, draw, enter results, publish: one verifiable chain, public data 
   t.notOk(/"grade"/.test(res.body), 'credit-4 is not public: no grades');
 
   // A second plan, committed then voided: listed as voided, and nothing can be published for it.
-  const other = (await api('POST', '/api/v1/plans', { token: planner, body: planBody({ items: ['SCJG-ZL'], inspectorsPerTask: { SCJG: 2 } }) })).json();
+  const other = (
+    await api('POST', '/api/v1/plans', { token: planner, body: planBody({ items: ['SCJG-ZL'], inspectorsPerTask: { SCJG: 2 } }) })
+  ).json();
   t.equal((await api('POST', `/api/v1/plans/${other.id}/commit`, { token: planner })).statusCode, 201);
   t.equal((await api('POST', `/api/v1/plans/${other.id}/void`, { token: planner, body: { reason: '抽查事项调整' } })).statusCode, 200);
   res = await api('GET', '/public/v1/plans?status=voided', { token: null });

@@ -66,16 +66,25 @@ t.test('publication writes a results.published ledger entry in the same transact
   t.equal((await publish({ scope: 'finished' })).statusCode, 409, 'nothing new to publish');
 
   for (const task of [tasks[1], tasks[3], tasks[4]]) {
-    t.equal((await api('PUT', `/api/v1/tasks/${task.id}/result`, { token: planner, body: okResult({ resultCode: 'deregistered' }) })).statusCode, 201);
+    t.equal(
+      (await api('PUT', `/api/v1/tasks/${task.id}/result`, { token: planner, body: okResult({ resultCode: 'deregistered' }) })).statusCode,
+      201,
+    );
   }
   res = await publish({ scope: 'all' });
   t.equal(res.statusCode, 201, res.body);
   t.match(res.json(), { number: 2, taskCount: 3, ledgerSeq: 3 });
   const second = res.json();
-  t.same(res.json().tasks.map((x: { seq: number }) => x.seq), [2, 4, 5]);
+  t.same(
+    res.json().tasks.map((x: { seq: number }) => x.seq),
+    [2, 4, 5],
+  );
 
   // Correct a result of publication 1.
-  res = await api('PUT', `/api/v1/tasks/${tasks[2].id}/result`, { token: planner, body: okResult({ inspectedOn: '2025-03-12', resultCode: 'moved-out', correction: true }) });
+  res = await api('PUT', `/api/v1/tasks/${tasks[2].id}/result`, {
+    token: planner,
+    body: okResult({ inspectedOn: '2025-03-12', resultCode: 'moved-out', correction: true }),
+  });
   t.equal(res.statusCode, 201);
   t.equal((await publish({ scope: 'finished' })).statusCode, 409, 'a correction is only published as one');
   res = await publish({ scope: 'finished', corrects: 999999 });
@@ -101,11 +110,14 @@ t.test('publication writes a results.published ledger entry in the same transact
   t.same(verifyLedger(entries), { ok: true, seq: 4, hash: entries[3].hash }, 'the chain still verifies');
 
   const pubs = (await api('GET', `/api/v1/plans/${DRAWN_PLAN}/publications`, { token: planner })).json().items;
-  t.same(pubs.map((p: { number: number; taskCount: number; ledgerSeq: number }) => [p.number, p.taskCount, p.ledgerSeq]), [
-    [1, 2, 2],
-    [2, 3, 3],
-    [3, 1, 4],
-  ]);
+  t.same(
+    pubs.map((p: { number: number; taskCount: number; ledgerSeq: number }) => [p.number, p.taskCount, p.ledgerSeq]),
+    [
+      [1, 2, 2],
+      [2, 3, 3],
+      [3, 1, 4],
+    ],
+  );
   t.equal((await api('GET', '/api/v1/plans/NOPE/publications', { token: planner })).statusCode, 404);
 });
 
@@ -169,7 +181,10 @@ t.test('results.csv: published results only, flat, UTF-8 with BOM', async (t) =>
 
   // Once the correction is published it replaces the row and says so.
   const pubs = (await api('GET', `/api/v1/plans/${DRAWN_PLAN}/publications`, { token: planner })).json().items;
-  t.equal((await api('POST', `/api/v1/plans/${DRAWN_PLAN}/publish`, { token: planner, body: { scope: 'finished', corrects: pubs[0].id } })).statusCode, 201);
+  t.equal(
+    (await api('POST', `/api/v1/plans/${DRAWN_PLAN}/publish`, { token: planner, body: { scope: 'finished', corrects: pubs[0].id } })).statusCode,
+    201,
+  );
   res = await api('GET', path, { token: planner });
   const row3 = res.body.split('\r\n').find((l) => l.startsWith('91500110XBRCPGL20W'))!;
   t.match(row3, /,moved-out,已迁出,.*,PLAN-2025-0001,3,2,是$/);
@@ -203,7 +218,14 @@ t.test('overdue: late or due-soon results and tasks without a result, with deadl
       [5, 'no-result', '2025-06-30', true],
     ],
   );
-  t.match(body.items[0], { taskId: tasks[0].id, planId: DRAWN_PLAN, entityId: ENTITIES[0].id, entityName: ENTITIES[0].name, inspectedOn: '2025-03-10', departments: ['SCJG', 'WJW'] });
+  t.match(body.items[0], {
+    taskId: tasks[0].id,
+    planId: DRAWN_PLAN,
+    entityId: ENTITIES[0].id,
+    entityName: ENTITIES[0].name,
+    inspectedOn: '2025-03-10',
+    departments: ['SCJG', 'WJW'],
+  });
   t.ok(body.items[0].workingDaysLeft < -300, 'long overdue');
 
   // Inspected today: due in 20 working days, listed once "soon" reaches that far.
@@ -215,7 +237,10 @@ t.test('overdue: late or due-soon results and tasks without a result, with deadl
   t.equal(body.items.at(-1).seq, 2, 'the latest deadline last');
 
   res = await api('GET', '/api/v1/overdue?limit=2&offset=1', { token: auditor });
-  t.same(res.json().items.map((i: { seq: number }) => i.seq), [3, 4]);
+  t.same(
+    res.json().items.map((i: { seq: number }) => i.seq),
+    [3, 4],
+  );
   t.equal(res.json().total, 4);
   t.equal((await api('GET', `/api/v1/overdue?plan=${COMMITTED_PLAN}`, { token: auditor })).json().total, 0);
   t.equal((await api('GET', '/api/v1/overdue?department=NOPE', { token: auditor })).json().total, 0);
@@ -223,7 +248,11 @@ t.test('overdue: late or due-soon results and tasks without a result, with deadl
 
   await api('POST', `/api/v1/plans/${DRAWN_PLAN}/publish`, { token: planner, body: { scope: 'finished' } });
   res = await api('GET', '/api/v1/overdue', { token: auditor });
-  t.same(res.json().items.map((i: { seq: number }) => i.seq), [3, 4, 5], 'published results leave the list');
+  t.same(
+    res.json().items.map((i: { seq: number }) => i.seq),
+    [3, 4, 5],
+    'published results leave the list',
+  );
 });
 
 t.test('the disclosure period comes from the configuration and the calendar', async (t) => {

@@ -101,19 +101,31 @@ t.test('amendments until publication are kept with who and when; published resul
   for (const r of (await api('GET', '/api/v1/tokens')).json().items) tokenIds.set(r.inspectorId ?? r.role, r.id);
 
   t.equal((await api('PUT', path, { token: sj1, body: okResult() })).statusCode, 201);
-  let res = await api('PUT', path, { token: sj4, body: okResult({ resultCode: 'undisclosed-info', followUp: 'order-correction', followUpDeadline: '2025-04-30' }) });
+  let res = await api('PUT', path, {
+    token: sj4,
+    body: okResult({ resultCode: 'undisclosed-info', followUp: 'order-correction', followUpDeadline: '2025-04-30' }),
+  });
   t.equal(res.statusCode, 200, 'amended in place');
   t.equal(res.json().version, 1);
   t.match(res.json(), { createdBy: { inspectorId: 'SJ-001' }, updatedBy: { inspectorId: 'SJ-004' } });
-  res = await api('PUT', path, { token: sj4, body: okResult({ resultCode: 'undisclosed-info', followUp: 'order-correction', followUpDeadline: '2025-04-30' }) });
+  res = await api('PUT', path, {
+    token: sj4,
+    body: okResult({ resultCode: 'undisclosed-info', followUp: 'order-correction', followUpDeadline: '2025-04-30' }),
+  });
   t.equal(res.statusCode, 200, 'the same values again');
   res = await api('PUT', path, { token: planner, body: okResult({ resultCode: 'corrected', findings: '已责令改正，复查合格', followUp: 'none' }) });
   t.equal(res.statusCode, 200);
 
   const history = (await api('GET', `${path}/history`, { token: sj1 })).json().items;
   t.equal(history.length, 3, 'an unchanged PUT adds no history');
-  t.same(history.map((h: { action: string }) => h.action), ['created', 'amended', 'amended']);
-  t.same(history.map((h: { changedBy: { inspectorId: string | null } }) => h.changedBy.inspectorId), ['SJ-001', 'SJ-004', null]);
+  t.same(
+    history.map((h: { action: string }) => h.action),
+    ['created', 'amended', 'amended'],
+  );
+  t.same(
+    history.map((h: { changedBy: { inspectorId: string | null } }) => h.changedBy.inspectorId),
+    ['SJ-001', 'SJ-004', null],
+  );
   t.equal(history[0].changedBy.tokenId, tokenIds.get('SJ-001'));
   t.equal(history[2].changedBy.tokenId, tokenIds.get('planner'));
   t.same(history[1].values, {
@@ -163,16 +175,22 @@ t.test('a correction of a published result is a new pending version', async (t) 
   t.equal(res.json().version, 2);
   t.equal((await api('GET', `/api/v1/tasks/${tasks[0].id}`)).json().status, 'correcting');
   const versions = (await api('GET', `${path}/versions`)).json().items;
-  t.same(versions.map((v: { version: number; resultCode: string; published: boolean }) => [v.version, v.resultCode, v.published]), [
-    [1, 'no-issue', true],
-    [2, 'non-cooperation', false],
-  ]);
+  t.same(
+    versions.map((v: { version: number; resultCode: string; published: boolean }) => [v.version, v.resultCode, v.published]),
+    [
+      [1, 'no-issue', true],
+      [2, 'non-cooperation', false],
+    ],
+  );
   const history = (await api('GET', `${path}/history`)).json().items;
-  t.same(history.map((h: { action: string; version: number }) => [h.action, h.version]), [
-    ['created', 1],
-    ['correction', 2],
-    ['amended', 2],
-  ]);
+  t.same(
+    history.map((h: { action: string; version: number }) => [h.action, h.version]),
+    [
+      ['created', 1],
+      ['correction', 2],
+      ['amended', 2],
+    ],
+  );
 });
 
 t.test('result codes and follow-up actions: built-ins, department extensions', async (t) => {
@@ -186,15 +204,21 @@ t.test('result codes and follow-up actions: built-ins, department extensions', a
   t.equal(res.statusCode, 200);
   const codes = res.json().items;
   t.equal(codes.length, 14);
-  t.same(codes.slice(0, 3).map((c: { label: string }) => c.label), ['未发现问题', '未按规定公示应当公示的信息', '公示信息隐瞒真实情况弄虚作假']);
+  t.same(
+    codes.slice(0, 3).map((c: { label: string }) => c.label),
+    ['未发现问题', '未按规定公示应当公示的信息', '公示信息隐瞒真实情况弄虚作假'],
+  );
   t.ok(codes.every((c: { builtin: boolean; departmentCode: null }) => c.builtin && c.departmentCode === null));
   res = await api('GET', '/api/v1/follow-up-actions', { token: inspector });
-  t.same(res.json().items.map((a: { label: string; requiresDeadline: boolean }) => [a.label, a.requiresDeadline]), [
-    ['责令改正', true],
-    ['抄告相关部门', false],
-    ['移送办案机构', false],
-    ['无需后续处置', false],
-  ]);
+  t.same(
+    res.json().items.map((a: { label: string; requiresDeadline: boolean }) => [a.label, a.requiresDeadline]),
+    [
+      ['责令改正', true],
+      ['抄告相关部门', false],
+      ['移送办案机构', false],
+      ['无需后续处置', false],
+    ],
+  );
 
   t.equal((await api('PUT', '/api/v1/result-codes/no-issue', { token: planner, body: { label: '没问题' } })).statusCode, 409, 'built-ins are fixed');
   t.equal((await api('PUT', '/api/v1/result-codes/x-1', { token: inspector, body: { label: 'x' } })).statusCode, 403);
@@ -205,8 +229,15 @@ t.test('result codes and follow-up actions: built-ins, department extensions', a
   res = await api('PUT', '/api/v1/result-codes/scjg-food-label', { token: planner, body: { label: '食品标签不合格', departmentCode: 'SCJG' } });
   t.equal(res.statusCode, 201);
   t.match(res.json(), { code: 'scjg-food-label', label: '食品标签不合格', departmentCode: 'SCJG', builtin: false, active: true });
-  t.equal((await api('PUT', '/api/v1/result-codes/scjg-food-label', { token: planner, body: { label: '食品标签标识不合格', departmentCode: 'SCJG' } })).statusCode, 200);
-  t.equal((await api('PUT', '/api/v1/result-codes/stj-only', { token: planner, body: { label: '排污许可问题', departmentCode: 'STJ' } })).statusCode, 201);
+  t.equal(
+    (await api('PUT', '/api/v1/result-codes/scjg-food-label', { token: planner, body: { label: '食品标签标识不合格', departmentCode: 'SCJG' } }))
+      .statusCode,
+    200,
+  );
+  t.equal(
+    (await api('PUT', '/api/v1/result-codes/stj-only', { token: planner, body: { label: '排污许可问题', departmentCode: 'STJ' } })).statusCode,
+    201,
+  );
   t.equal((await api('PUT', '/api/v1/result-codes/retired', { token: planner, body: { label: '旧分类', active: false } })).statusCode, 201);
   res = await api('PUT', '/api/v1/follow-up-actions/scjg-recheck', {
     token: planner,

@@ -12,7 +12,10 @@ t.test('an inspector lists their own tasks with entity, team, mode, plan and due
   const body = res.json();
   // SJ-001 is on the teams of seq 1 and 5.
   t.equal(body.total, 2);
-  t.same(body.items.map((i: { seq: number }) => i.seq), [1, 5]);
+  t.same(
+    body.items.map((i: { seq: number }) => i.seq),
+    [1, 5],
+  );
   const first = body.items[0];
   t.match(first, {
     id: tasks[0].id,
@@ -59,10 +62,13 @@ t.test('planners and auditors filter a plan’s tasks with paging', async (t) =>
   let res = await api('GET', `/api/v1/tasks?plan=${DRAWN_PLAN}&limit=2&offset=2`, { token: auditor });
   t.equal(res.statusCode, 200);
   t.equal(res.json().total, 5);
-  t.same(res.json().items.map((i: { seq: number; entityId: string }) => [i.seq, i.entityId]), [
-    [3, ENTITIES[2].id],
-    [4, ENTITIES[3].id],
-  ]);
+  t.same(
+    res.json().items.map((i: { seq: number; entityId: string }) => [i.seq, i.entityId]),
+    [
+      [3, ENTITIES[2].id],
+      [4, ENTITIES[3].id],
+    ],
+  );
   t.equal(res.json().limit, 2);
   t.equal(res.json().offset, 2);
   t.equal(res.json().items[0].grade, 'C', 'planners and auditors see the grade');
@@ -77,14 +83,20 @@ t.test('planners and auditors filter a plan’s tasks with paging', async (t) =>
   // Status follows the results: assigned → recorded → published.
   t.equal((await api('PUT', `/api/v1/tasks/${tasks[0].id}/result`, { token: planner, body: okResult() })).statusCode, 201);
   res = await api('GET', `/api/v1/tasks?plan=${DRAWN_PLAN}&status=recorded`, { token: auditor });
-  t.same(res.json().items.map((i: { seq: number }) => i.seq), [1]);
+  t.same(
+    res.json().items.map((i: { seq: number }) => i.seq),
+    [1],
+  );
   t.match(res.json().items[0].result, { version: 1, resultCode: 'no-issue', inspectedOn: '2025-03-10', publishedAt: null });
   // 20 working days after Mon 2025-03-10, with 清明 on Fri 2025-04-04: Tue 2025-04-08.
   t.equal(res.json().items[0].result.disclosureDeadline, '2025-04-08');
   t.equal((await api('GET', `/api/v1/tasks?plan=${DRAWN_PLAN}&status=assigned`, { token: auditor })).json().total, 4);
   t.equal((await api('POST', `/api/v1/plans/${DRAWN_PLAN}/publish`, { token: planner, body: { scope: 'finished' } })).statusCode, 201);
   res = await api('GET', `/api/v1/tasks?plan=${DRAWN_PLAN}&status=published`, { token: auditor });
-  t.same(res.json().items.map((i: { seq: number }) => i.seq), [1]);
+  t.same(
+    res.json().items.map((i: { seq: number }) => i.seq),
+    [1],
+  );
   t.match(res.json().items[0].result, { publishedVersion: 1, publishedAt: String });
   t.equal((await api('GET', '/api/v1/tasks?status=nonsense', { token: auditor })).statusCode, 400);
   t.equal((await api('GET', '/api/v1/tasks', { token: null })).statusCode, 401);
@@ -97,7 +109,10 @@ t.test('overdue filter: a recorded result past its deadline, or no result after 
   // Inspected in 2025 and never published: long overdue. The others have no result but the window is open.
   t.equal((await api('PUT', `/api/v1/tasks/${tasks[2].id}/result`, { token: planner, body: okResult() })).statusCode, 201);
   let res = await api('GET', '/api/v1/tasks?overdue=true', { token: planner });
-  t.same(res.json().items.map((i: { seq: number }) => i.seq), [3]);
+  t.same(
+    res.json().items.map((i: { seq: number }) => i.seq),
+    [3],
+  );
   // Publishing it takes it off the list.
   await api('POST', `/api/v1/plans/${DRAWN_PLAN}/publish`, { token: planner, body: { scope: 'finished' } });
   res = await api('GET', '/api/v1/tasks?overdue=true', { token: planner });

@@ -89,8 +89,14 @@ t.test('realistic fields', async (t) => {
   t.ok(active / 10_000 > 0.9, 'mostly active');
   // The statuses the entity import accepts (ENTITY_STATUSES in src/routes/entities/import.ts).
   const accepted = new Set(['active', 'inactive', 'suspended', 'revoked', 'closed']);
-  t.same(entities.filter((e) => !accepted.has(e.status)).map((e) => e.status), []);
-  t.ok(entities.some((e) => e.status !== 'active'), 'a few are not active');
+  t.same(
+    entities.filter((e) => !accepted.has(e.status)).map((e) => e.status),
+    [],
+  );
+  t.ok(
+    entities.some((e) => e.status !== 'active'),
+    'a few are not active',
+  );
   t.ok(regionsSeen.size >= 30, 'spread over the districts and counties');
   t.ok(entities.some((e) => e.name.endsWith('有限公司')));
   t.ok(entities.some((e) => e.type === 'individual' && /(便利店|小面馆|火锅店)$/.test(e.name)));
@@ -132,7 +138,10 @@ t.test('CSV quoting round-trips through a real CSV parser', async (t) => {
   t.ok(text.startsWith('id,name,type,region,industry,address,status\n'));
   const records = parse(text, { columns: true, relax_quotes: false }) as Record<string, string>[];
   t.equal(records.length, tricky.length);
-  t.same(records, tricky.map((r) => ({ ...r })));
+  t.same(
+    records,
+    tricky.map((r) => ({ ...r })),
+  );
   // Streaming and whole-string forms agree.
   t.equal([...toCsv(tricky, ENTITY_CSV_HEADER)].join(''), text);
 });
@@ -167,7 +176,10 @@ t.test('grades: skew as configured, about 10% ungraded, stable per entity', asyn
   const byId = new Map(grades.map((g) => [g.entityId, g]));
   for (const g of subset) t.same(g, byId.get(g.entityId));
   const first500 = new Set(ids.slice(0, 500));
-  t.same([...generateGrades(ids.slice(0, 500), { seed: 'test' })], grades.filter((g) => first500.has(g.entityId)));
+  t.same(
+    [...generateGrades(ids.slice(0, 500), { seed: 'test' })],
+    grades.filter((g) => first500.has(g.entityId)),
+  );
 
   // Custom weights and no ungraded entities.
   const custom = [...generateGrades(ids.slice(0, 5000), { seed: 'x', ungradedShare: 0, weights: { A: 1, D: 1 } })];
@@ -199,9 +211,15 @@ t.test('inspectors', async (t) => {
     }
   }
   t.ok(inspectors.filter((i) => i.qualifications === '').length > 30, 'often empty');
-  t.ok(inspectors.some((i) => i.qualifications !== ''), 'sometimes limited');
+  t.ok(
+    inspectors.some((i) => i.qualifications !== ''),
+    'sometimes limited',
+  );
   t.same(inspectors, [...generateInspectors({ perDepartment: 20, seed: 'test' })], 'default departments, deterministic');
-  t.same(inspectors.slice(0, 3).map((i) => i.id), ['SJ-001', 'SJ-002', 'SJ-003']);
+  t.same(
+    inspectors.slice(0, 3).map((i) => i.id),
+    ['SJ-001', 'SJ-002', 'SJ-003'],
+  );
 });
 
 t.test('recusals', async (t) => {

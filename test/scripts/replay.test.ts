@@ -132,7 +132,14 @@ t.test('replay: the §7 vector, and a voided plan', async (t) => {
     committedAt: e.committedAt,
   });
   const result = runDraw({ ...e, gradeOrder: [...e.gradeOrder] });
-  const draw = buildDrawRecord({ commit, serverSeed: e.serverSeed, publicEntropy: e.publicEntropy, result, drawnAt: '2026-11-22T02:30:00.000Z', includeGrades: true });
+  const draw = buildDrawRecord({
+    commit,
+    serverSeed: e.serverSeed,
+    publicEntropy: e.publicEntropy,
+    result,
+    drawnAt: '2026-11-22T02:30:00.000Z',
+    includeGrades: true,
+  });
   t.same(
     draw.tasks.map((x) => [x.seq, x.entityId, x.grade, x.inspectors.map((m) => `${m.departmentCode}:${m.inspectorId}`)]),
     SPEC_EXAMPLE_EXPECTED.tasks,

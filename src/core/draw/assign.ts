@@ -156,27 +156,15 @@ export function assignTeams(
       const capped = U - nRecPos >= k;
       const c = capped ? U - nRecPos : M - nRecPool;
       if (c < k) {
-        throw new Error(
-          `task ${tasks[t].seq} (entity ${tasks[t].entityId}): department ${d} has only ${c} non-recused inspectors, ${k} required`,
-        );
+        throw new Error(`task ${tasks[t].seq} (entity ${tasks[t].entityId}): department ${d} has only ${c} non-recused inspectors, ${k} required`);
       }
       stamp++;
       for (let i = 0; i < k; i++) {
         const j = i + Math.floor(r() * (c - i));
-        const vj =
-          swapStamp[j] === stamp
-            ? swapVal[j]
-            : capped
-              ? under[nthSkipping(j, recPos, nRecPos)]
-              : nthSkipping(j, recPool, nRecPool);
+        const vj = swapStamp[j] === stamp ? swapVal[j] : capped ? under[nthSkipping(j, recPos, nRecPos)] : nthSkipping(j, recPool, nRecPool);
         if (j !== i) {
           // position i is never read again (later steps only touch positions > i)
-          swapVal[j] =
-            swapStamp[i] === stamp
-              ? swapVal[i]
-              : capped
-                ? under[nthSkipping(i, recPos, nRecPos)]
-                : nthSkipping(i, recPool, nRecPool);
+          swapVal[j] = swapStamp[i] === stamp ? swapVal[i] : capped ? under[nthSkipping(i, recPos, nRecPos)] : nthSkipping(i, recPool, nRecPool);
           swapStamp[j] = stamp;
         }
         team[i] = vj;
@@ -223,10 +211,7 @@ interface RecusalBucket {
  * which V8's Map lookups are slow; an integer hash of the characters (computed for the drawn tasks and
  * the recusal pairs only) makes the join cheap. Equal hashes are confirmed by comparing the ids.
  */
-export function taskRecusalSets(
-  tasks: readonly DrawnTask[],
-  recusals: readonly RecusalRow[],
-): (ReadonlySet<string> | undefined)[] {
+export function taskRecusalSets(tasks: readonly DrawnTask[], recusals: readonly RecusalRow[]): (ReadonlySet<string> | undefined)[] {
   const buckets = new Map<number, RecusalBucket>();
   for (const r of recusals) {
     const h = hashId(r.entityId);

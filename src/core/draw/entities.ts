@@ -25,11 +25,7 @@ export interface EntityDrawResult {
 }
 
 /** Per-grade populations in gradeOrder (entities whose grade is not in gradeOrder are an error). */
-export function computeStrata(
-  gradeOrder: readonly string[],
-  ratiosBp: Record<string, number>,
-  entities: readonly EntityRow[],
-): Stratum[] {
+export function computeStrata(gradeOrder: readonly string[], ratiosBp: Record<string, number>, entities: readonly EntityRow[]): Stratum[] {
   validateGradeOrder(gradeOrder);
   validateRatios(gradeOrder, ratiosBp);
   const counts = new Map<string, number>();

@@ -29,7 +29,7 @@ export function validateRatios(gradeOrder: readonly string[], ratiosBp: Record<s
   if (ratiosBp === null || typeof ratiosBp !== 'object') throw new Error('ratiosBp must be an object');
   const inOrder = new Set(gradeOrder);
   for (const g of gradeOrder) {
-    if (!Object.prototype.hasOwnProperty.call(ratiosBp, g)) throw new Error(`no ratioBp given for grade ${g}`);
+    if (!Object.hasOwn(ratiosBp, g)) throw new Error(`no ratioBp given for grade ${g}`);
     assertRatioBp(g, ratiosBp[g]);
   }
   for (const g of Object.keys(ratiosBp)) {

@@ -2,16 +2,7 @@
  * Protocol "draw-v1" §1: strict parsers of the three snapshot files (for replay and for the draw
  * itself, which runs on the stored files). Errors name the file and the 1-based line.
  */
-import {
-  CHAR_CLASS,
-  CODE_CHARS,
-  DEPARTMENT_RE,
-  ENTITY_ID_RE,
-  GRADE_RE,
-  ID_CHARS,
-  INSPECTOR_ID_RE,
-  describe,
-} from './ids.ts';
+import { CHAR_CLASS, CODE_CHARS, DEPARTMENT_RE, ENTITY_ID_RE, GRADE_RE, ID_CHARS, INSPECTOR_ID_RE, describe } from './ids.ts';
 import type { EntityRow, InspectorRow, ParsedSnapshots, RecusalRow, SnapshotFiles } from './types.ts';
 
 interface FieldSpec {
@@ -40,7 +31,10 @@ function lineError(what: string, text: string, lineStart: number, lineNo: number
   if (fields.length !== 2) {
     return new Error(`${what} line ${lineNo}: expected 2 tab-separated fields, found ${fields.length}`);
   }
-  for (const [v, f] of [[fields[0], f1], [fields[1], f2]] as const) {
+  for (const [v, f] of [
+    [fields[0], f1],
+    [fields[1], f2],
+  ] as const) {
     if (!f.re.test(v)) return new Error(`${what} line ${lineNo}: invalid ${f.name} ${describeField(v)}: must match ${f.re.source}`);
   }
   return new Error(`${what} line ${lineNo}: malformed line`);

@@ -102,11 +102,7 @@ export interface RunDrawResult {
  * §3 + §4 with a known seed, on snapshots as returned by parseSnapshotFiles (hand-made
  * ParsedSnapshots are accepted too, and checked for sorted, unique entity ids).
  */
-export function drawParsed(
-  seed: string,
-  parsed: ParsedSnapshots,
-  params: DrawParameters,
-): { strata: Required<Stratum>[]; tasks: TaskAssignment[] } {
+export function drawParsed(seed: string, parsed: ParsedSnapshots, params: DrawParameters): { strata: Required<Stratum>[]; tasks: TaskAssignment[] } {
   assertHex64(seed, 'seed');
   validateGradeOrder(params.gradeOrder);
   validateRatios(params.gradeOrder, params.ratiosBp);

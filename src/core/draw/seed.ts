@@ -27,8 +27,7 @@ export function seedPreimage(p: SeedInput): string {
   assertHex64(p.inspectorSnapshotDigest, 'inspectorSnapshotDigest');
   assertHex64(p.recusalDigest, 'recusalDigest');
   return (
-    PROTOCOL + '|' + p.serverSeed + '|' + p.publicEntropy + '|' + p.entitySnapshotDigest + '|' +
-    p.inspectorSnapshotDigest + '|' + p.recusalDigest
+    PROTOCOL + '|' + p.serverSeed + '|' + p.publicEntropy + '|' + p.entitySnapshotDigest + '|' + p.inspectorSnapshotDigest + '|' + p.recusalDigest
   );
 }
 

@@ -15,9 +15,7 @@ import type { EntityRow, InspectorRow, RecusalRow, SnapshotDigests, SnapshotFile
 // ---------------------------------------------------------------------------------------------
 
 /** A row left out of the entity file (only with `maxProblems`). */
-export type EntitySnapshotProblem =
-  | { code: 'invalid_entity_id'; entityId: string }
-  | { code: 'unknown_grade'; entityId: string; grade: string };
+export type EntitySnapshotProblem = { code: 'invalid_entity_id'; entityId: string } | { code: 'unknown_grade'; entityId: string; grade: string };
 
 export interface EntitySnapshotOptions {
   /** The grades, in order: populations are counted per grade, and other grades are refused. */

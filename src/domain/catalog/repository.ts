@@ -52,9 +52,7 @@ export function createCatalogRepository(db: Executor) {
       db
         .select()
         .from(followUpActions)
-        .where(
-          departmentCode ? or(isNull(followUpActions.departmentCode), eq(followUpActions.departmentCode, departmentCode)) : undefined,
-        )
+        .where(departmentCode ? or(isNull(followUpActions.departmentCode), eq(followUpActions.departmentCode, departmentCode)) : undefined)
         .orderBy(asc(followUpActions.sortOrder), asc(followUpActions.code)),
     getCode: async (code: string): Promise<ResultCodeRow | null> =>
       (await db.select().from(resultCodes).where(eq(resultCodes.code, code)))[0] ?? null,

@@ -15,10 +15,7 @@ export function createPublishedRepository(db: Executor) {
   return {
     /** Published results of a plan, one per task (its latest published version), by seq. */
     async planResults(planId: string, limit: number, offset: number): Promise<{ total: number; items: PublishedResult[] }> {
-      const rows = await execRows<PublishedRow>(
-        db,
-        sql`${PUBLISHED} WHERE t.plan_id = ${planId} ORDER BY t.seq LIMIT ${limit} OFFSET ${offset}`,
-      );
+      const rows = await execRows<PublishedRow>(db, sql`${PUBLISHED} WHERE t.plan_id = ${planId} ORDER BY t.seq LIMIT ${limit} OFFSET ${offset}`);
       const [{ total }] = await execRows<{ total: number }>(
         db,
         sql`SELECT count(DISTINCT r.task_id)::int AS total FROM results r JOIN tasks t ON t.id = r.task_id
@@ -48,10 +45,7 @@ export function createPublishedRepository(db: Executor) {
     async entity(id: string): Promise<PublicEntityDetail | null> {
       const [e] = await execRows<PublicEntity>(db, sql`SELECT e.id, e.name, e.region, e.type FROM entities e WHERE e.id = ${id}`);
       if (!e) return null;
-      const rows = await execRows<PublishedRow>(
-        db,
-        sql`${PUBLISHED} WHERE t.entity_id = ${id} ORDER BY r.inspected_on DESC, t.plan_id, t.seq`,
-      );
+      const rows = await execRows<PublishedRow>(db, sql`${PUBLISHED} WHERE t.entity_id = ${id} ORDER BY r.inspected_on DESC, t.plan_id, t.seq`);
       const dir = await itemDirectory(db, [...new Set(rows.flatMap((r) => textArray(r.plan_items)))]);
       const teamDepts = await departmentNames(db, [...new Set(rows.flatMap((r) => (r.team_departments ? r.team_departments.split(',') : [])))]);
       return {

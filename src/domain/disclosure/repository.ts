@@ -327,7 +327,6 @@ export function createDisclosureRepository(db: Executor) {
       );
       return rows.map((r) => taskRow(planId, r));
     },
-
   };
 }
 
@@ -363,4 +362,3 @@ function taskRow(planId: string, r: Record<string, any>): TaskRow {
           },
   };
 }
-

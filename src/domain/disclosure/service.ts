@@ -157,7 +157,13 @@ export function createDisclosureService(database: Database, options: { ledgerFul
     let prev: { seq: number; hash: string } | null = memo ? { seq: memo.seq, hash: memo.hash } : null;
     let entries = memo?.seq ?? 0;
     const checkedFrom = entries + 1;
-    const done = (v: LedgerVerification) => ({ ...v, entries, ms: performance.now() - started, checkedFrom, fullCheckAt: new Date(fullAt).toISOString() });
+    const done = (v: LedgerVerification) => ({
+      ...v,
+      entries,
+      ms: performance.now() - started,
+      checkedFrom,
+      fullCheckAt: new Date(fullAt).toISOString(),
+    });
     for await (const chunk of streamLedgerEntries(database, prev?.seq ?? 0, 1000)) {
       const v = verifyLedger(chunk, prev ? { startPrevHash: prev.hash, startSeq: prev.seq + 1 } : {});
       entries += chunk.length;
@@ -241,7 +247,11 @@ export function createDisclosureService(database: Database, options: { ledgerFul
 
     /** The chain head, the chain check and one page of entries newest first (optionally one plan's). */
     async ledgerView(limit: number, offset: number, planId: string | null) {
-      const [head, check, page] = await Promise.all([ledgerHeadSummary(db), verifyChain(), ledgerSummaryPage(db, limit, offset, planId ?? undefined)]);
+      const [head, check, page] = await Promise.all([
+        ledgerHeadSummary(db),
+        verifyChain(),
+        ledgerSummaryPage(db, limit, offset, planId ?? undefined),
+      ]);
       return { head, check, ...page };
     },
   };

@@ -75,7 +75,10 @@ export async function loadPlanContext(q: Executor, plan: PlanSpec): Promise<Plan
     itemsByDepartment.set(item.department_code, list);
   }
   if (targetTypes.size > 1) {
-    details.push({ field: 'items', message: `the items target different entity types (${[...targetTypes].sort().join(', ')}): no entity can match them all` });
+    details.push({
+      field: 'items',
+      message: `the items target different entity types (${[...targetTypes].sort().join(', ')}): no entity can match them all`,
+    });
   }
   if (details.length > 0) throw unprocessable(details[0].message, details);
   return {

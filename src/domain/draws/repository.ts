@@ -16,7 +16,10 @@ const SNAPSHOT_COLUMN: Record<SnapshotFile, string> = { entities: 'entity_snapsh
 
 /** The commit's record and the Idempotency-Key that made it, or null before the commit. */
 export async function findCommit(q: Executor, planId: string): Promise<{ record: CommitRecord; key: string | null } | null> {
-  const [done] = await q.select({ record: planCommits.record, key: planCommits.idempotencyKey }).from(planCommits).where(eq(planCommits.planId, planId));
+  const [done] = await q
+    .select({ record: planCommits.record, key: planCommits.idempotencyKey })
+    .from(planCommits)
+    .where(eq(planCommits.planId, planId));
   return done ? { record: jsonValue<CommitRecord>(done.record), key: done.key } : null;
 }
 
@@ -48,13 +51,24 @@ export async function insertCommit(q: Executor, c: CommitRow): Promise<void> {
 }
 
 /** A plan becomes committed with the ratios and team sizes it was committed with. */
-export async function markCommitted(q: Executor, planId: string, params: { ratiosBp: Record<string, number>; inspectorsPerTask: Record<string, number> }, at: Date) {
-  await q.update(plans).set({ status: 'committed', ...params, updatedAt: at }).where(eq(plans.id, planId));
+export async function markCommitted(
+  q: Executor,
+  planId: string,
+  params: { ratiosBp: Record<string, number>; inspectorsPerTask: Record<string, number> },
+  at: Date,
+) {
+  await q
+    .update(plans)
+    .set({ status: 'committed', ...params, updatedAt: at })
+    .where(eq(plans.id, planId));
 }
 
 /** The server seed and the commitment to it. */
 export async function commitSeed(q: Executor, planId: string): Promise<{ serverSeed: string; commitment: string }> {
-  const [c] = await q.select({ serverSeed: planCommits.serverSeed, commitment: planCommits.commitment }).from(planCommits).where(eq(planCommits.planId, planId));
+  const [c] = await q
+    .select({ serverSeed: planCommits.serverSeed, commitment: planCommits.commitment })
+    .from(planCommits)
+    .where(eq(planCommits.planId, planId));
   return c;
 }
 
@@ -116,8 +130,10 @@ export async function insertTasks(q: Executor, planId: string, tasks: TaskAssign
   // server never waits for this process between them.
   for (let start = 0; start < tasks.length; start += batchSize) {
     const batch = tasks.slice(start, start + batchSize);
-    batches.push(q.execute(
-      sql`INSERT INTO tasks (plan_id, seq, entity_id, grade, mode, team_departments, team_inspectors)
+    batches.push(
+      q
+        .execute(
+          sql`INSERT INTO tasks (plan_id, seq, entity_id, grade, mode, team_departments, team_inspectors)
           SELECT ${planId}, u.seq, u.entity_id, u.grade, u.mode, string_to_array(u.departments, '|'), string_to_array(u.inspectors, '|')
             FROM unnest(string_to_array(${list(batch.map((t) => t.seq))}, ',')::int[],
                         string_to_array(${list(batch.map((t) => t.entityId))}, ','),
@@ -126,7 +142,9 @@ export async function insertTasks(q: Executor, planId: string, tasks: TaskAssign
                         string_to_array(${list(batch.map((t) => t.inspectors.map((m) => m.departmentCode).join('|')))}, ','),
                         string_to_array(${list(batch.map((t) => t.inspectors.map((m) => m.inspectorId).join('|')))}, ','))
                  AS u(seq, entity_id, grade, mode, departments, inspectors)`,
-    ).then(() => undefined));
+        )
+        .then(() => undefined),
+    );
   }
   await Promise.all(batches);
 }
@@ -183,7 +201,8 @@ export async function fullRecordRow(q: Executor, planId: string) {
     commit: jsonValue<CommitRecord>(p.commit_record),
     drawEntry: p.draw_body !== null && p.draw_body !== undefined && p.drawn_at !== null ? { body: p.draw_body, at: p.drawn_at } : null,
     gradesPublic: Boolean(p.grades_public),
-    void: p.void_reason !== null && p.voided_at !== null ? { reason: p.void_reason, voidedAt: new Date(p.voided_at), serverSeed: p.server_seed } : null,
+    void:
+      p.void_reason !== null && p.voided_at !== null ? { reason: p.void_reason, voidedAt: new Date(p.voided_at), serverSeed: p.server_seed } : null,
   };
 }
 

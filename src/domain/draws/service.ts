@@ -56,7 +56,11 @@ async function revalidate(q: Executor, row: PlanRow): Promise<PlanContext> {
 }
 
 const sortedKeys = (o: Record<string, number>) =>
-  Object.fromEntries(Object.keys(o).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((k) => [k, o[k]]));
+  Object.fromEntries(
+    Object.keys(o)
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      .map((k) => [k, o[k]]),
+  );
 
 /**
  * The draw proper, from the stored commit, through the core's runDraw (parse the files, digests with
@@ -122,7 +126,14 @@ export function createDrawService(database: Database, options: { taskBatch?: num
         const build = await buildSnapshots(tx, ctx, now, 20);
         const strata = ctx.scheme.grades.map((g, i) => {
           const s = build.strata[i];
-          return { grade: g.code, label: g.label, mode: g.mode, population: s.population, ratioBp: s.ratioBp, drawn: countToDraw(s.ratioBp, s.population) };
+          return {
+            grade: g.code,
+            label: g.label,
+            mode: g.mode,
+            population: s.population,
+            ratioBp: s.ratioBp,
+            drawn: countToDraw(s.ratioBp, s.population),
+          };
         });
         const population = strata.reduce((n, s) => n + s.population, 0);
         const drawn = strata.reduce((n, s) => n + s.drawn, 0);
@@ -167,7 +178,10 @@ export function createDrawService(database: Database, options: { taskBatch?: num
         const problem = build.problems[0];
         if (problem) {
           const field = problem.departmentCode ? `inspectorsPerTask.${problem.departmentCode}` : problem.code === 'empty_pool' ? 'filters' : 'pool';
-          throw unprocessable(`cannot commit plan ${id}: ${problem.message}`, build.problems.map((p) => ({ field, message: p.message })));
+          throw unprocessable(
+            `cannot commit plan ${id}: ${problem.message}`,
+            build.problems.map((p) => ({ field, message: p.message })),
+          );
         }
         const serverSeed = randomBytes(32).toString('hex');
         const committedAt = new Date();
@@ -193,7 +207,12 @@ export function createDrawService(database: Database, options: { taskBatch?: num
      * The draw (spec §2–4) with the operator's public entropy: reveals the server seed, creates the
      * tasks and teams and publishes the public draw record as `plan.drawn`. One draw per plan, ever.
      */
-    async draw(id: string, publicEntropy: string, actor: Actor, idempotencyKey: string | null): Promise<{ statusCode: 200 | 201; recordJson: string }> {
+    async draw(
+      id: string,
+      publicEntropy: string,
+      actor: Actor,
+      idempotencyKey: string | null,
+    ): Promise<{ statusCode: 200 | 201; recordJson: string }> {
       const entropyError = publicEntropyError(publicEntropy);
       if (entropyError !== null) throw unprocessable(entropyError, [{ field: 'publicEntropy', message: entropyError }]);
       return db.transaction(async (tx) => {
@@ -247,17 +266,20 @@ export function createDrawService(database: Database, options: { taskBatch?: num
           const v = await store.findVoid(tx, id);
           if (v?.idempotencyKey === idempotencyKey) {
             if (v.reason !== reason.trim()) {
-              throw unprocessable('this Idempotency-Key was used to void with another reason', [{ field: 'reason', message: 'differs from the request that used this Idempotency-Key' }]);
+              throw unprocessable('this Idempotency-Key was used to void with another reason', [
+                { field: 'reason', message: 'differs from the request that used this Idempotency-Key' },
+              ]);
             }
             return { planId: id, status: 'voided' as const, reason: v.reason, serverSeed: c.serverSeed, voidedAt: v.voidedAt.toISOString() };
           }
         }
         if (row.status !== 'committed') {
-          const why = {
-            draft: 'a draft has no commitment to void; it is simply not committed',
-            drawn: 'a drawn plan cannot be voided: its draw is final',
-            voided: 'it is already voided',
-          }[row.status] ?? row.status;
+          const why =
+            {
+              draft: 'a draft has no commitment to void; it is simply not committed',
+              drawn: 'a drawn plan cannot be voided: its draw is final',
+              voided: 'it is already voided',
+            }[row.status] ?? row.status;
           throw conflict(`plan ${id} is ${row.status}: ${why}`);
         }
         const voidedAt = new Date();
@@ -280,7 +302,12 @@ export function createDrawService(database: Database, options: { taskBatch?: num
         const bySeq = p.gradesPublic ? new Map<number, string>() : await store.taskGrades(db, id);
         draw = {
           ...published,
-          tasks: published.tasks.map((t) => ({ seq: t.seq, entityId: t.entityId, grade: t.grade ?? bySeq.get(t.seq) ?? '', inspectors: t.inspectors })),
+          tasks: published.tasks.map((t) => ({
+            seq: t.seq,
+            entityId: t.entityId,
+            grade: t.grade ?? bySeq.get(t.seq) ?? '',
+            inspectors: t.inspectors,
+          })),
         };
       }
       return {

@@ -43,7 +43,11 @@ async function eligibleInspectors(q: Executor, ctx: PlanContext): Promise<{ rows
     // No qualifications listed = qualified for every item of the department.
     if (r.qualifications.length > 0 && !needed.every((item) => r.qualifications.includes(item))) continue;
     if (!isInspectorId(r.id)) {
-      problems.push({ code: 'invalid_inspector_id', message: `inspector id ${JSON.stringify(r.id)} is not valid in draw-v1 ([0-9A-Za-z._-]{1,64})`, departmentCode: r.departmentCode });
+      problems.push({
+        code: 'invalid_inspector_id',
+        message: `inspector id ${JSON.stringify(r.id)} is not valid in draw-v1 ([0-9A-Za-z._-]{1,64})`,
+        departmentCode: r.departmentCode,
+      });
       continue;
     }
     rows.push({ departmentCode: r.departmentCode, inspectorId: r.id });
@@ -89,7 +93,10 @@ export async function buildSnapshots(tx: Executor, ctx: PlanContext, now: Date, 
   }
 
   // Recusals of the eligible inspectors, by entity; only pairs inside the pool go into the snapshot.
-  const recusedBy = await recusalsOf(tx, inspectors.map((i) => i.inspectorId));
+  const recusedBy = await recusalsOf(
+    tx,
+    inspectors.map((i) => i.inspectorId),
+  );
   const builder = createEntitySnapshotBuilder({ gradeOrder, hash: nodeSha256, maxProblems, recused: recusedBy });
   const cursor = await openPoolCursor(tx, ctx, now);
   const fetchBatch = () => {

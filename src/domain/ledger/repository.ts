@@ -102,18 +102,12 @@ export function createLedgerRepository(db: Executor) {
       return rows.map(toEntry);
     },
     async get(seq: number): Promise<LedgerEntry | null> {
-      const [row] = await execRows<Row>(
-        db,
-        sql`SELECT seq, kind, plan_id, at, body, prev_hash, hash FROM ledger WHERE seq = ${seq}`,
-      );
+      const [row] = await execRows<Row>(db, sql`SELECT seq, kind, plan_id, at, body, prev_hash, hash FROM ledger WHERE seq = ${seq}`);
       return row ? toEntry(row) : null;
     },
     /** The last entry's seq and hash; seq 0 and 64 zeros for an empty ledger. */
     async head(): Promise<{ seq: number; hash: string }> {
-      const [row] = await execRows<{ seq: number | string; hash: string }>(
-        db,
-        sql`SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1`,
-      );
+      const [row] = await execRows<{ seq: number | string; hash: string }>(db, sql`SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1`);
       return row ? { seq: Number(row.seq), hash: row.hash } : { seq: 0, hash: GENESIS_HASH };
     },
     /** seq, kind, at and hash of a plan's entries (no bodies), ascending. */
@@ -156,7 +150,11 @@ export async function ledgerHashAt(db: Executor, seq: number): Promise<string | 
 }
 
 /** The entries after `afterSeq`, ascending, in batches from a server-side cursor: memory stays bounded. */
-export async function* streamLedgerEntries(database: Pick<Database, 'streamQuery'>, afterSeq: number, batchSize: number): AsyncGenerator<LedgerEntry[]> {
+export async function* streamLedgerEntries(
+  database: Pick<Database, 'streamQuery'>,
+  afterSeq: number,
+  batchSize: number,
+): AsyncGenerator<LedgerEntry[]> {
   for await (const batch of database.streamQuery<Row>(
     'SELECT seq, kind, plan_id, at, body, prev_hash, hash FROM ledger WHERE seq > $1 ORDER BY seq',
     [afterSeq],

@@ -127,7 +127,10 @@ export function createPlanRepository(db: Executor) {
       );
       const rows = await db.select().from(plans).where(where).orderBy(desc(plans.createdAt), desc(plans.id)).limit(limit).offset(offset);
       const [{ total }] = await db.select({ total: count() }).from(plans).where(where);
-      const extras = await extrasOf(db, rows.map((r) => r.id));
+      const extras = await extrasOf(
+        db,
+        rows.map((r) => r.id),
+      );
       return { items: rows.map((r) => toPlanJson(r, extras.get(r.id))), total };
     },
     /**
@@ -145,7 +148,9 @@ export function createPlanRepository(db: Executor) {
             .where(and(eq(idempotencyKeys.route, CREATE_ROUTE), eq(idempotencyKeys.key, idempotency.key)));
           if (prior) {
             if (prior.requestHash !== idempotency.requestHash) {
-              throw unprocessable('this Idempotency-Key was used for another request', [{ field: 'Idempotency-Key', message: 'already used with a different body' }]);
+              throw unprocessable('this Idempotency-Key was used for another request', [
+                { field: 'Idempotency-Key', message: 'already used with a different body' },
+              ]);
             }
             const planId = (prior.response as { planId: string }).planId;
             const [row] = await tx.select().from(plans).where(eq(plans.id, planId));
@@ -153,7 +158,10 @@ export function createPlanRepository(db: Executor) {
           }
         }
         const id = await nextPlanId(tx);
-        const [row] = await tx.insert(plans).values({ id, ...values, status: 'draft', createdBy }).returning();
+        const [row] = await tx
+          .insert(plans)
+          .values({ id, ...values, status: 'draft', createdBy })
+          .returning();
         if (idempotency) {
           await tx.insert(idempotencyKeys).values({
             key: idempotency.key,
@@ -172,7 +180,11 @@ export function createPlanRepository(db: Executor) {
         const [current] = await tx.select().from(plans).where(eq(plans.id, id)).for('update');
         if (!current) throw notFound(`no plan ${id}`);
         if (current.status !== 'draft') throw conflict(`plan ${id} is ${current.status}: only a draft can be changed`);
-        const [row] = await tx.update(plans).set({ ...values, updatedAt: new Date() }).where(eq(plans.id, id)).returning();
+        const [row] = await tx
+          .update(plans)
+          .set({ ...values, updatedAt: new Date() })
+          .where(eq(plans.id, id))
+          .returning();
         return row;
       });
     },
@@ -188,5 +200,8 @@ export async function findGradeScheme(q: Executor, code: string): Promise<GradeS
 /** The items of these codes that exist. */
 export async function findItems(q: Executor, codes: readonly string[]): Promise<ItemRow[]> {
   if (codes.length === 0) return [];
-  return q.select().from(items).where(sql`${items.code} IN (SELECT json_array_elements_text(${JSON.stringify(codes)}::json))`);
+  return q
+    .select()
+    .from(items)
+    .where(sql`${items.code} IN (SELECT json_array_elements_text(${JSON.stringify(codes)}::json))`);
 }

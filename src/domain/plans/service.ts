@@ -40,9 +40,15 @@ function checkInspectorsPerTask(
   for (const d of [...departments].sort(byteOrder)) {
     const k = input.inspectorsPerTask[d];
     if (k === undefined) {
-      add(`inspectorsPerTask.${d}`, `department ${d} owns an item of the plan and must send inspectors: give inspectorsPerTask.${d} ≥ ${MIN_INSPECTORS_PER_DEPARTMENT}`);
+      add(
+        `inspectorsPerTask.${d}`,
+        `department ${d} owns an item of the plan and must send inspectors: give inspectorsPerTask.${d} ≥ ${MIN_INSPECTORS_PER_DEPARTMENT}`,
+      );
     } else if (k < MIN_INSPECTORS_PER_DEPARTMENT) {
-      add(`inspectorsPerTask.${d}`, `department ${d} sends ${k} inspector(s) per task; 行政处罚法 第四十二条 requires at least ${MIN_INSPECTORS_PER_DEPARTMENT}`);
+      add(
+        `inspectorsPerTask.${d}`,
+        `department ${d} sends ${k} inspector(s) per task; 行政处罚法 第四十二条 requires at least ${MIN_INSPECTORS_PER_DEPARTMENT}`,
+      );
     } else {
       inspectorsPerTask[d] = k;
     }
@@ -72,7 +78,10 @@ export async function validatePlan(q: Executor, input: PlanInput): Promise<PlanV
   const targetTypes = new Set<string>();
   input.items.forEach((code, i) => {
     const item = byCode.get(code);
-    if (!item) return add(`items[${i}]`, `unknown item ${code}`);
+    if (!item) {
+      add(`items[${i}]`, `unknown item ${code}`);
+      return;
+    }
     if (!item.active) add(`items[${i}]`, `item ${code} is inactive`);
     if (scheme && item.gradeScheme !== scheme.code) {
       add(`items[${i}]`, `item ${code} uses grade scheme ${item.gradeScheme}, the plan uses ${scheme.code}: one plan, one scheme`);
@@ -87,17 +96,19 @@ export async function validatePlan(q: Executor, input: PlanInput): Promise<PlanV
   let ratiosBp: Record<string, number> = {};
   if (scheme) {
     try {
-      ratiosBp = resolveRatiosBp(
-        { ...scheme, grades: scheme.grades as SchemeGrade[] },
-        { ratiosBp: input.ratiosBp, baseRatioBp: input.baseRatioBp },
-      );
+      ratiosBp = resolveRatiosBp({ ...scheme, grades: scheme.grades as SchemeGrade[] }, { ratiosBp: input.ratiosBp, baseRatioBp: input.baseRatioBp });
     } catch (err) {
       if (!(err instanceof GradeResolutionError)) throw err;
       add(err.field, err.message);
     }
   }
 
-  const inspectorsPerTask = checkInspectorsPerTask(input, departments, input.items.every((code) => byCode.has(code)), add);
+  const inspectorsPerTask = checkInspectorsPerTask(
+    input,
+    departments,
+    input.items.every((code) => byCode.has(code)),
+    add,
+  );
 
   const window = input.window ?? null;
   if (window && window.from > window.to) add('window', `window.from ${window.from} is after window.to ${window.to}`);

@@ -11,5 +11,4 @@ export type PublicPlanStatus = (typeof PUBLIC_PLAN_STATUSES)[number];
 export const isPublicPlanStatus = (s: unknown): s is PublicPlanStatus => (PUBLIC_PLAN_STATUSES as readonly unknown[]).includes(s);
 
 /** `<column> IN ('committed', 'drawn', 'voided')`, for a plans status column (e.g. `p.status`). */
-export const publicPlanStatusSql = (column: string) =>
-  sql`${sql.raw(column)} IN (${sql.raw(PUBLIC_PLAN_STATUSES.map((s) => `'${s}'`).join(', '))})`;
+export const publicPlanStatusSql = (column: string) => sql`${sql.raw(column)} IN (${sql.raw(PUBLIC_PLAN_STATUSES.map((s) => `'${s}'`).join(', '))})`;

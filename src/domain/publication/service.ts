@@ -28,7 +28,10 @@ export interface PublicationBody {
 async function correctedPublication(repo: PublicationRepository, planId: string, input: PublishInput) {
   if (input.corrects !== undefined) {
     const c = await repo.ofPlan(planId, input.corrects);
-    if (!c) throw unprocessable(`plan ${planId} has no publication ${input.corrects}`, [{ field: 'corrects', message: 'no such publication of this plan' }]);
+    if (!c)
+      throw unprocessable(`plan ${planId} has no publication ${input.corrects}`, [
+        { field: 'corrects', message: 'no such publication of this plan' },
+      ]);
     if (input.scope !== 'finished') {
       throw unprocessable('a correction publishes the pending corrections; use scope "finished"', [
         { field: 'scope', message: 'must be "finished" with corrects' },
@@ -76,9 +79,7 @@ export function createPublicationService(database: Database) {
         const candidates = await repo.candidates(planId, corrects?.id ?? null);
         if (candidates.length === 0) {
           throw conflict(
-            corrects
-              ? `no pending corrections of results published in publication ${corrects.number}`
-              : `plan ${planId} has no unpublished results`,
+            corrects ? `no pending corrections of results published in publication ${corrects.number}` : `plan ${planId} has no unpublished results`,
           );
         }
 
@@ -109,7 +110,11 @@ export function createPublicationService(database: Database) {
           publishedBy,
           publishedAt,
         });
-        await repo.markPublished(candidates.map((c) => Number(c.id)), id, publishedAt);
+        await repo.markPublished(
+          candidates.map((c) => Number(c.id)),
+          id,
+          publishedAt,
+        );
         return {
           id,
           planId,

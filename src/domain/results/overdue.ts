@@ -65,6 +65,7 @@ export function overdueItems(rows: OverdueRow[], q: OverdueParams, calendar: Cal
     };
   });
   return items.sort(
-    (a, b) => (a.deadline < b.deadline ? -1 : a.deadline > b.deadline ? 1 : 0) || (a.planId < b.planId ? -1 : a.planId > b.planId ? 1 : 0) || a.seq - b.seq,
+    (a, b) =>
+      (a.deadline < b.deadline ? -1 : a.deadline > b.deadline ? 1 : 0) || (a.planId < b.planId ? -1 : a.planId > b.planId ? 1 : 0) || a.seq - b.seq,
   );
 }

@@ -119,10 +119,8 @@ export function createResultRepository(db: Executor) {
   return {
     /** Every version of a task's result, oldest first. */
     versions: (taskId: number) => selectVersions().where(eq(results.taskId, taskId)).orderBy(asc(results.version)),
-    latest: async (taskId: number) =>
-      (await selectVersions().where(eq(results.taskId, taskId)).orderBy(desc(results.version)).limit(1))[0] ?? null,
-    history: (taskId: number) =>
-      db.select().from(resultHistory).where(eq(resultHistory.taskId, taskId)).orderBy(asc(resultHistory.id)),
+    latest: async (taskId: number) => (await selectVersions().where(eq(results.taskId, taskId)).orderBy(desc(results.version)).limit(1))[0] ?? null,
+    history: (taskId: number) => db.select().from(resultHistory).where(eq(resultHistory.taskId, taskId)).orderBy(asc(resultHistory.id)),
 
     /** The task with its plan's status and draw date, locked FOR UPDATE; null when there is none. */
     async lockTask(taskId: number): Promise<TaskContext | null> {
@@ -226,7 +224,14 @@ export function createResultRepository(db: Executor) {
         db,
         sql`SELECT i.code, i.name, i.department_code, d.name AS department_name
               FROM items i LEFT JOIN departments d ON d.code = i.department_code
-             WHERE ${codes.length ? sql`i.code IN (${sql.join(codes.map((c) => sql`${c}`), sql`, `)})` : sql`false`}`,
+             WHERE ${
+               codes.length
+                 ? sql`i.code IN (${sql.join(
+                     codes.map((c) => sql`${c}`),
+                     sql`, `,
+                   )})`
+                 : sql`false`
+             }`,
       );
     },
     /** The department name (or code) of each team member of the plan's tasks, by task id and team order. */

@@ -38,7 +38,10 @@ function codeProblems(input: ResultInput, { code, action, departments }: ResultC
   if (!action) details.push({ field: 'followUp', message: `unknown follow-up action ${input.followUp} (see GET /api/v1/follow-up-actions)` });
   else if (!action.active) details.push({ field: 'followUp', message: `follow-up action ${input.followUp} is no longer in use` });
   else if (action.departmentCode && !departments.includes(action.departmentCode)) {
-    details.push({ field: 'followUp', message: `follow-up action ${input.followUp} belongs to department ${action.departmentCode}, not to this task` });
+    details.push({
+      field: 'followUp',
+      message: `follow-up action ${input.followUp} belongs to department ${action.departmentCode}, not to this task`,
+    });
   }
   return details;
 }

@@ -63,7 +63,14 @@ async function validated(tx: Tx, task: TaskContext, input: ResultInput): Promise
 }
 
 /** A new version: the first result, or a correction of the published `latest`. */
-async function addVersion(repo: ResultRepository, taskId: number, latest: ResultVersion | null, input: ResultInput, values: ResultValues, who: ChangedBy) {
+async function addVersion(
+  repo: ResultRepository,
+  taskId: number,
+  latest: ResultVersion | null,
+  input: ResultInput,
+  values: ResultValues,
+  who: ChangedBy,
+) {
   if (latest && !input.correction) {
     throw conflict(
       `the result of task ${taskId} was published${latest.publishedAt ? ` at ${latest.publishedAt.toISOString()}` : ''} ` +
@@ -82,7 +89,14 @@ async function addVersion(repo: ResultRepository, taskId: number, latest: Result
 }
 
 /** The pending version (a pending correction too) is amended in place; an unchanged one is left alone. */
-async function amendPending(repo: ResultRepository, taskId: number, pending: ResultVersion, input: ResultInput, values: ResultValues, who: ChangedBy) {
+async function amendPending(
+  repo: ResultRepository,
+  taskId: number,
+  pending: ResultVersion,
+  input: ResultInput,
+  values: ResultValues,
+  who: ChangedBy,
+) {
   if (input.correction && pending.correctsVersion === null) {
     throw conflict(`the result of task ${taskId} is not published yet; amend it without "correction"`, [
       { field: 'correction', message: 'nothing published to correct' },

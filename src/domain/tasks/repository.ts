@@ -75,7 +75,15 @@ const TASKS = sql`
 /** Conditions on the task itself (id, plan, entity, team), on columns named for the query they go into. */
 function baseConds(f: TaskFilter, c: { id: SQL; planId: SQL; entityId: SQL; teamInspectors: SQL; teamDepartments: SQL }): SQL[] {
   const conds: SQL[] = [sql`true`];
-  if (f.ids) conds.push(f.ids.length ? sql`${c.id} IN (${sql.join(f.ids.map((id) => sql`${id}`), sql`, `)})` : sql`false`);
+  if (f.ids)
+    conds.push(
+      f.ids.length
+        ? sql`${c.id} IN (${sql.join(
+            f.ids.map((id) => sql`${id}`),
+            sql`, `,
+          )})`
+        : sql`false`,
+    );
   if (f.plan !== undefined) conds.push(sql`${c.planId} = ${f.plan}`);
   if (f.entity !== undefined) conds.push(sql`${c.entityId} = ${f.entity}`);
   if (f.inspector !== undefined) {
@@ -100,19 +108,27 @@ function stateConds(f: TaskFilter): SQL[] {
 }
 
 function whereOf(f: TaskFilter): SQL {
-  return sql.join([...baseConds(f, { id: sql`x.tid`, planId: sql`x.plan_id`, entityId: sql`x.entity_id`, teamInspectors: sql`x.team_inspectors`, teamDepartments: sql`x.team_departments` }), ...stateConds(f)], sql` AND `);
+  return sql.join(
+    [
+      ...baseConds(f, {
+        id: sql`x.tid`,
+        planId: sql`x.plan_id`,
+        entityId: sql`x.entity_id`,
+        teamInspectors: sql`x.team_inspectors`,
+        teamDepartments: sql`x.team_departments`,
+      }),
+      ...stateConds(f),
+    ],
+    sql` AND `,
+  );
 }
 
 export function createTaskRepository(db: Executor) {
   return {
     async list(filter: TaskFilter, order: 'plan' | 'due', limit: number, offset: number) {
       const where = whereOf(filter);
-      const orderBy =
-        order === 'due' ? sql`x.window_to_date ASC NULLS LAST, x.plan_id, x.seq` : sql`x.plan_id, x.seq`;
-      const rows = await execRows<TaskRow>(
-        db,
-        sql`SELECT * FROM (${TASKS}) x WHERE ${where} ORDER BY ${orderBy} LIMIT ${limit} OFFSET ${offset}`,
-      );
+      const orderBy = order === 'due' ? sql`x.window_to_date ASC NULLS LAST, x.plan_id, x.seq` : sql`x.plan_id, x.seq`;
+      const rows = await execRows<TaskRow>(db, sql`SELECT * FROM (${TASKS}) x WHERE ${where} ORDER BY ${orderBy} LIMIT ${limit} OFFSET ${offset}`);
       // Without a state filter the count needs no result lookups: count the tasks themselves.
       const countQuery = stateConds(filter).length
         ? sql`SELECT count(*)::int AS total FROM (${TASKS}) x WHERE ${where}`

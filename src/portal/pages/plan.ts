@@ -20,7 +20,8 @@ export function team(members: TeamMember[]): Html {
     byDept.set(m.departmentCode, list);
   }
   return html`<ul class="team">${[...byDept.values()].map(
-    (ms) => html`<li>${ms[0].departmentName}：${ms.map((m, i) => html`${i ? '、' : ''}<span title="${m.inspectorId}">${m.inspectorName}</span>`)}</li>`,
+    (ms) =>
+      html`<li>${ms[0].departmentName}：${ms.map((m, i) => html`${i ? '、' : ''}<span title="${m.inspectorId}">${m.inspectorName}</span>`)}</li>`,
   )}</ul>`;
 }
 
@@ -54,7 +55,7 @@ export function planPage(v: PlanView): string {
     const drawn = d?.strata[i]?.drawn;
     return html`<tr><th scope="row">${s.grade}${g ? html` <span class="muted">${g.label}</span>` : ''}</th>
 <td class="num">${num(s.population)}</td><td class="num">${percent(s.ratioBp)}</td>
-<td class="num">${drawn === undefined ? '—' : num(drawn)}</td><td>${g ? MODE_LABEL[g.mode] ?? g.mode : '—'}</td></tr>`;
+<td class="num">${drawn === undefined ? '—' : num(drawn)}</td><td>${g ? (MODE_LABEL[g.mode] ?? g.mode) : '—'}</td></tr>`;
   });
   const pool = c.strata.reduce((n, s) => n + s.population, 0);
 
@@ -115,7 +116,8 @@ ${pager({ page: v.page, pageSize: v.pageSize, total: p.taskCount, href: (n) => `
 <caption>每次公示都写入公开账本</caption>
 <thead><tr><th scope="col">公示</th><th scope="col">公示时间</th><th scope="col" class="num">结果数</th><th scope="col">账本记录</th></tr></thead>
 <tbody>${p.publications.map(
-        (x) => html`<tr><td>第 ${x.number} 次公示${x.note ? html`<div class="small muted">${x.note}</div>` : ''}</td><td class="nowrap">${time(x.publishedAt)}</td><td class="num">${num(x.taskCount)}</td><td><a href="/ledger?plan=${id}">#${x.ledgerSeq}</a></td></tr>`,
+        (x) =>
+          html`<tr><td>第 ${x.number} 次公示${x.note ? html`<div class="small muted">${x.note}</div>` : ''}</td><td class="nowrap">${time(x.publishedAt)}</td><td class="num">${num(x.taskCount)}</td><td><a href="/ledger?plan=${id}">#${x.ledgerSeq}</a></td></tr>`,
       )}</tbody>
 </table></div>`
     : '';

@@ -58,7 +58,8 @@ ${fileField('recusal-file', '回避关系快照（recusals.tsv）', 'recusals.ts
 <div id="verdict" class="verdict pending" role="status" aria-live="polite" hidden></div>
 <ol class="steps" aria-label="验证步骤">
 ${VERIFY_STEPS.map(
-  (s) => html`<li data-step="${s.step}"><span class="mark" aria-hidden="true">·</span><span><span class="name">${s.label}</span>：<span class="state">待验证</span></span><span class="msg"></span><span class="msg explain">${s.explain}</span></li>`,
+  (s) =>
+    html`<li data-step="${s.step}"><span class="mark" aria-hidden="true">·</span><span><span class="name">${s.label}</span>：<span class="state">待验证</span></span><span class="msg"></span><span class="msg explain">${s.explain}</span></li>`,
 )}
 </ol>
 </div>`,

@@ -50,7 +50,13 @@ export default async function gradeSchemeRoutes(fastify: FastifyInstance) {
     '/grade-schemes/:code',
     {
       preHandler: readers,
-      schema: { tags: ['directories'], summary: 'Get a grade scheme', security: bearer, params, response: { 200: GradeScheme, ...errorResponses(401, 403, 404) } },
+      schema: {
+        tags: ['directories'],
+        summary: 'Get a grade scheme',
+        security: bearer,
+        params,
+        response: { 200: GradeScheme, ...errorResponses(401, 403, 404) },
+      },
     },
     async (request, reply) => {
       const row = await schemes.get(request.params.code);

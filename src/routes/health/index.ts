@@ -1,6 +1,6 @@
-import { sql } from 'drizzle-orm';
 import { Type } from 'typebox';
 import type { FastifyInstance } from 'fastify';
+import { pingDatabase } from '../../db/client.ts';
 
 export default async function healthRoutes(app: FastifyInstance) {
   app.get(
@@ -17,7 +17,7 @@ export default async function healthRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       try {
-        await app.database.db.execute(sql`select 1`);
+        await pingDatabase(app.database);
         return { status: 'ok' as const };
       } catch (err) {
         request.log.warn({ err }, 'health check: database did not answer');

@@ -74,7 +74,13 @@ export default async function itemRoutes(fastify: FastifyInstance) {
     '/items/:code',
     {
       preHandler: readers,
-      schema: { tags: ['directories'], summary: 'Get an inspection item', security: bearer, params, response: { 200: Item, ...errorResponses(401, 403, 404) } },
+      schema: {
+        tags: ['directories'],
+        summary: 'Get an inspection item',
+        security: bearer,
+        params,
+        response: { 200: Item, ...errorResponses(401, 403, 404) },
+      },
     },
     async (request, reply) => {
       const row = await itemService.get(request.params.code);

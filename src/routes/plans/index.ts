@@ -105,7 +105,13 @@ export default async function planRoutes(fastify: FastifyInstance) {
     '/plans/:id',
     {
       preHandler: readers,
-      schema: { tags: ['plans'], summary: 'Get a plan', security: bearer, params: PlanParams, response: { 200: Plan, ...errorResponses(401, 403, 404) } },
+      schema: {
+        tags: ['plans'],
+        summary: 'Get a plan',
+        security: bearer,
+        params: PlanParams,
+        response: { 200: Plan, ...errorResponses(401, 403, 404) },
+      },
     },
     async (request) => plans.get(request.params.id),
   );
@@ -187,7 +193,10 @@ export default async function planRoutes(fastify: FastifyInstance) {
     async (request, reply) => {
       const { statusCode, recordJson } = await draws.draw(request.params.id, request.body.publicEntropy, actor(request), idempotencyKeyOf(request));
       // pre-serialized from the ledger body's text (drawRecordText): a big draw's record is megabytes
-      return reply.code(statusCode).type('application/json; charset=utf-8').send(recordJson as never);
+      return reply
+        .code(statusCode)
+        .type('application/json; charset=utf-8')
+        .send(recordJson as never);
     },
   );
 
@@ -252,13 +261,15 @@ export default async function planRoutes(fastify: FastifyInstance) {
     async (request, reply) => {
       const { id, file } = request.params;
       const { length, digest, stream } = await draws.snapshot(id, SNAPSHOT_FILES[file]);
-      return reply
-        .header('content-type', 'text/tab-separated-values; charset=utf-8')
-        .header('content-length', String(length))
-        .header('etag', `"${digest}"`)
-        .header('content-disposition', `attachment; filename="${id}-${file}"`)
-        // the schema documents the body as a string; the bytes stream from the database
-        .send(stream as unknown as string);
+      return (
+        reply
+          .header('content-type', 'text/tab-separated-values; charset=utf-8')
+          .header('content-length', String(length))
+          .header('etag', `"${digest}"`)
+          .header('content-disposition', `attachment; filename="${id}-${file}"`)
+          // the schema documents the body as a string; the bytes stream from the database
+          .send(stream as unknown as string)
+      );
     },
   );
 }

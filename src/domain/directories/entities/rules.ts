@@ -3,9 +3,7 @@ import { usccCheckChar, validateUscc } from '../../../core/uscc.ts';
 import { ID_RE } from '../import/values.ts';
 
 /** First two digits of GB/T 2260 codes: provinces, autonomous regions, municipalities, HK, Macao, Taiwan. */
-const PROVINCES = new Set(
-  '11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82'.split(' '),
-);
+const PROVINCES = new Set('11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82'.split(' '));
 
 /** A 6-digit administrative division code (行政区划代码, GB/T 2260) with a real province part. */
 export function regionProblem(region: string): string | null {

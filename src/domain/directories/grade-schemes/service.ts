@@ -14,8 +14,15 @@ export function createGradeSchemeService(database: Database) {
     async put(code: string, input: GradeSchemeInput) {
       const scheme: GradeScheme = { ...input, code, source: input.source ?? null };
       const problems = validateGradeScheme(scheme);
-      if (problems.length) throw unprocessable('invalid grade scheme', problems.map((p) => ({ field: p.field, message: p.message })));
-      const dropped = await repo.gradesInUse(scheme.code, scheme.grades.map((g) => g.code));
+      if (problems.length)
+        throw unprocessable(
+          'invalid grade scheme',
+          problems.map((p) => ({ field: p.field, message: p.message })),
+        );
+      const dropped = await repo.gradesInUse(
+        scheme.code,
+        scheme.grades.map((g) => g.code),
+      );
       if (dropped.length) {
         throw conflict(`grades ${dropped.join(', ')} are in use by current evaluations and cannot be removed`);
       }

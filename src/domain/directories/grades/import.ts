@@ -7,8 +7,7 @@ import { duplicateCheck, referenceCheck, stagingTable, type ImportKind } from '.
 import { ID_RE, parseTimestamp } from '../import/values.ts';
 
 /** A timestamptz as China Standard Time text, whatever the session's time zone. */
-const CHINA_TIME_SQL = (column: string) =>
-  `to_char(${column} AT TIME ZONE INTERVAL '+08:00', 'YYYY-MM-DD"T"HH24:MI:SS"+08:00"')`;
+const CHINA_TIME_SQL = (column: string) => `to_char(${column} AT TIME ZONE INTERVAL '+08:00', 'YYYY-MM-DD"T"HH24:MI:SS"+08:00"')`;
 
 /** Evaluations dated further ahead than this are refused: a future date would pin the grade until then. */
 const FUTURE_TOLERANCE_MS = 24 * 3600_000;

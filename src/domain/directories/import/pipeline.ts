@@ -168,9 +168,7 @@ export async function runImport<C>(
         for (const check of kind.checks(presence)) {
           const left = MAX_PROBLEMS - problems.count;
           if (left <= 0) break;
-          const found = await tx.query<{ row: number; message: string }>(
-            `SELECT row, message FROM (${check.sql}) AS c ORDER BY row LIMIT ${left}`,
-          );
+          const found = await tx.query<{ row: number; message: string }>(`SELECT row, message FROM (${check.sql}) AS c ORDER BY row LIMIT ${left}`);
           if (found.length === left) exact = false;
           for (const p of found) problems.add(Number(p.row), check.column, p.message);
         }
@@ -180,10 +178,7 @@ export async function runImport<C>(
         const counted = exact ? `${n} problem${n === 1 ? '' : 's'}` : `at least ${n} problems`;
         const shown = !exact || n > MAX_PROBLEMS ? `; the first ${MAX_PROBLEMS} are listed` : '';
         const notes = problems.notes.length ? `; ${problems.notes.join('; ')}` : '';
-        throw unprocessable(
-          `the file was not imported (nothing was changed): ${counted}${shown}${notes}; ${rowWord}`,
-          problems.list(),
-        );
+        throw unprocessable(`the file was not imported (nothing was changed): ${counted}${shown}${notes}; ${rowWord}`, problems.list());
       }
       const [merged] = await tx.query<{ imported: number | string; updated: number | string }>(kind.merge(presence));
       const result = { imported: Number(merged.imported), updated: Number(merged.updated) };
@@ -277,9 +272,7 @@ export function upsertSql(
     }
   }
   if (target.touch) sets.push(target.touch);
-  const join = needsCurrent
-    ? ` LEFT JOIN ${target.table} cur ON ${target.key.map((k) => `cur.${k} = s.${k}`).join(' AND ')}`
-    : '';
+  const join = needsCurrent ? ` LEFT JOIN ${target.table} cur ON ${target.key.map((k) => `cur.${k} = s.${k}`).join(' AND ')}` : '';
   const staging = stagingTable(kind);
   return (
     `WITH merged AS (INSERT INTO ${target.table} AS t (${list(insertCols)}) ` +

@@ -41,11 +41,7 @@ const columnList = (columns: readonly ImportColumn[]) => columns.map((c) => c.na
  * Maps header names to columns; reports unknown, duplicate and missing columns on row 1. Columns without
  * a name (Excel leaves trailing commas) are tolerated as long as they stay empty: they come back in `blank`.
  */
-function resolveHeader(
-  header: string[],
-  columns: readonly ImportColumn[],
-  problems: Problems,
-): { index: number[]; blank: number[] } | null {
+function resolveHeader(header: string[], columns: readonly ImportColumn[], problems: Problems): { index: number[]; blank: number[] } | null {
   const byName = new Map(columns.map((c, k) => [c.name.toLowerCase(), k]));
   const index = columns.map(() => -1);
   const blank: number[] = [];

@@ -13,13 +13,7 @@ export function createRecusalRepository(db: Executor) {
         filter.inspectorId ? eq(recusals.inspectorId, filter.inspectorId) : undefined,
         filter.entityId ? eq(recusals.entityId, filter.entityId) : undefined,
       );
-      const rows = await db
-        .select()
-        .from(recusals)
-        .where(w)
-        .orderBy(asc(recusals.inspectorId), asc(recusals.entityId))
-        .limit(limit)
-        .offset(offset);
+      const rows = await db.select().from(recusals).where(w).orderBy(asc(recusals.inspectorId), asc(recusals.entityId)).limit(limit).offset(offset);
       const [{ total }] = await db.select({ total: count() }).from(recusals).where(w);
       return { rows, total };
     },
