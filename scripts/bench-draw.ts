@@ -108,9 +108,15 @@ async function round(name: string): Promise<Round> {
       streamed += batch.length;
     const floorMs = ms(t0);
 
+    // Records revision 2: entropyAt must be later than the commit, and the draw waits for it (untimed).
+    // A second ahead of the commit's end: the commit takes at most a few floors.
+    const entropyAt = new Date(Date.now() + Math.ceil(floorMs * 4) + 1000).toISOString();
     t0 = performance.now();
-    const commit = (await inject('POST', `/api/v1/plans/${planId}/commit`)).json();
+    const committed = await inject('POST', `/api/v1/plans/${planId}/commit`, { entropyAt });
     const commitMs = ms(t0);
+    if (committed.statusCode !== 201) throw new Error(`commit: ${committed.statusCode} ${committed.body}`);
+    const commit = committed.json();
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(entropyAt) - Date.now() + 2)));
 
     t0 = performance.now();
     await inject('POST', `/api/v1/plans/${planId}/draw`, { publicEntropy: '6 2 5 3 1 4 4 2 6 1' });
@@ -220,6 +226,7 @@ try {
     entitySnapshot: await file('entities.tsv'),
     inspectorSnapshot: await file('inspectors.tsv'),
     recusalSnapshot: await file('recusals.tsv'),
+    taskFile: await file('tasks.tsv'),
   });
   console.log(verified.ok ? `replay: VERIFIED (${verified.tasks} tasks)` : `replay: FAILED ${verified.step}: ${verified.message}`);
   await app.close();

@@ -4,7 +4,8 @@
  *   npm run demo -- [--url http://127.0.0.1:3000] [--token <admin token>] [--entities 5000]
  *                   [--per-department 12] [--recusals 36] [--seed suicha-demo-v1] [--dry-run]
  *
- * URL from --url or SUICHA_URL (default http://127.0.0.1:3000); admin token from --token,
+ * URL from --url, else SUICHA_URL, else http://HOST:PORT like `npm start` (default http://127.0.0.1:3000;
+ * a wildcard HOST such as 0.0.0.0 or :: is reached on the loopback address); admin token from --token,
  * SUICHA_ADMIN_TOKEN, or ./data/admin-token (written by `npm start` on the embedded database). Order: departments, items, entities, grades, inspectors, recusals (each later step
  * refers to what the earlier ones created). Re-running is safe as far as the API is idempotent: departments
  * and items are PUTs; the imports upsert (or report conflicts) as the service defines.
@@ -31,7 +32,7 @@ import {
 
 const USAGE = `Usage: npm run demo -- [options]
 
-  --url URL             service base URL (env SUICHA_URL, default http://127.0.0.1:3000)
+  --url URL             service base URL (env SUICHA_URL, else http://$HOST:$PORT as npm start, default http://127.0.0.1:3000)
   --token TOKEN         admin token (env SUICHA_ADMIN_TOKEN)
   --entities N          number of entities (default 5000)
   --per-department N    inspectors per department (default 12)
@@ -50,6 +51,17 @@ interface Options {
   recusals: number;
   seed: string;
   dryRun: boolean;
+}
+
+/** Where `npm start` listens with this environment: HOST (default 127.0.0.1) and PORT (default 3000). */
+function defaultUrl(env: NodeJS.ProcessEnv): string {
+  let host = env.HOST?.trim() || '127.0.0.1';
+  if (host === '0.0.0.0') host = '127.0.0.1';
+  else if (host === '::' || host === '[::]') host = '[::1]';
+  else if (host.includes(':') && !host.startsWith('[')) host = `[${host}]`; // an IPv6 address
+  const port = env.PORT?.trim() || '3000';
+  if (!/^\d{1,5}$/.test(port)) throw new DemoError(`PORT must be a whole number, got ${JSON.stringify(port)}`);
+  return `http://${host}:${port}`;
 }
 
 function options(argv: string[]): Options | null {
@@ -73,11 +85,11 @@ function options(argv: string[]): Options | null {
     if (!Number.isInteger(n) || n < min) throw new DemoError(`--${name} must be an integer ≥ ${min}`);
     return n;
   };
-  const url = (v.url ?? process.env.SUICHA_URL ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
+  const url = (v.url ?? (process.env.SUICHA_URL?.trim() || defaultUrl(process.env))).replace(/\/+$/, '');
   try {
     new URL(url);
   } catch {
-    throw new DemoError(`--url / SUICHA_URL is not a URL: ${url}`);
+    throw new DemoError(`--url / SUICHA_URL / HOST / PORT do not make a URL: ${url}`);
   }
   const dryRun = v['dry-run'] ?? false;
   // A service started on the embedded database without SUICHA_ADMIN_TOKEN keeps its token in the data folder.
@@ -200,6 +212,8 @@ async function run(opts: Options): Promise<void> {
   log(`  - 打开门户 open the portal:        ${opts.url}/`);
   log(`  - 接口文档 API docs (OpenAPI):     ${opts.url}/docs`);
   log(`  - 新建抽查计划 create a plan:      POST ${opts.url}/api/v1/plans  (items e.g. ["SCJG-001"], gradeScheme credit-4)`);
+  log(`  - 提交并公告抽取时间 commit:        POST ${opts.url}/api/v1/plans/{id}/commit  {"entropyAt": "<公开熵值可知的时间 ISO 8601>"}`);
+  log(`  - 到时抽取 draw (after entropyAt): POST ${opts.url}/api/v1/plans/{id}/draw  {"publicEntropy": "…"} or {"contributions": […]}`);
 }
 
 async function main(): Promise<number> {

@@ -13,6 +13,8 @@ export interface Config {
    * at least this often (a draw's body can be megabytes: a full walk per view would let anyone load the server).
    */
   ledgerFullCheckSeconds: number;
+  /** A plan preview warns (high_inspector_load) when a department's average tasks per inspector is above this. */
+  maxAverageLoad: number;
 }
 
 export class ConfigError extends Error {
@@ -59,5 +61,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel,
     disclosureWorkingDays: int(env, 'SUICHA_DISCLOSURE_WORKING_DAYS', 20, 1, 365),
     ledgerFullCheckSeconds: int(env, 'SUICHA_LEDGER_FULL_CHECK_SECONDS', 600, 0, 86_400),
+    maxAverageLoad: int(env, 'SUICHA_MAX_AVERAGE_LOAD', 30, 1, 100_000),
   };
 }

@@ -9,6 +9,8 @@ t.test('defaults', async (t) => {
   t.equal(c.port, 3000);
   t.equal(c.host, '127.0.0.1');
   t.equal(c.disclosureWorkingDays, 20);
+  t.equal(c.maxAverageLoad, 30);
+  t.equal(loadConfig({ SUICHA_MAX_AVERAGE_LOAD: '12' }).maxAverageLoad, 12);
 });
 
 t.test('a bad value names the variable', async (t) => {
@@ -19,6 +21,8 @@ t.test('a bad value names the variable', async (t) => {
     [{ SUICHA_ADMIN_TOKEN: 'short' }, 'SUICHA_ADMIN_TOKEN'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ SUICHA_DISCLOSURE_WORKING_DAYS: '0' }, 'SUICHA_DISCLOSURE_WORKING_DAYS'],
+    [{ SUICHA_MAX_AVERAGE_LOAD: '0' }, 'SUICHA_MAX_AVERAGE_LOAD'],
+    [{ SUICHA_MAX_AVERAGE_LOAD: 'many' }, 'SUICHA_MAX_AVERAGE_LOAD'],
   ];
   for (const [env, variable] of cases) {
     let error: unknown = null;

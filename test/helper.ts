@@ -67,6 +67,8 @@ export interface ApiResponse {
   statusCode: number;
   headers: Record<string, unknown>;
   body: string;
+  /** The body's bytes (for binary downloads, e.g. a .tar.gz). */
+  raw: Buffer;
   json<T = any>(): T;
 }
 
@@ -93,7 +95,7 @@ export async function buildTestApp(
       }
     }
     const res = await app.inject({ method, url: path, headers, payload });
-    return { statusCode: res.statusCode, headers: res.headers, body: res.body, json: () => res.json() };
+    return { statusCode: res.statusCode, headers: res.headers, body: res.body, raw: res.rawPayload, json: () => res.json() };
   };
   return {
     app,
@@ -106,4 +108,29 @@ export async function buildTestApp(
       return res.json().token as string;
     },
   };
+}
+
+/**
+ * An `entropyAt` a little in the future (records rev 2: it must be later than the commit), as an ISO
+ * instant with milliseconds. Commit with it, then `await untilEntropyAt(at)` before the draw.
+ */
+export function soon(ms = 300): string {
+  return new Date(Date.now() + ms).toISOString();
+}
+
+/** Waits until `entropyAt` has passed (a draw before it is refused), so a test can draw right after. */
+export async function untilEntropyAt(entropyAt: string): Promise<void> {
+  const wait = new Date(entropyAt).getTime() - Date.now() + 2;
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+}
+
+/**
+ * Commits a plan with an entropyAt `ms` ahead, then waits until it, so that the draw may follow
+ * at once; returns the commit response (whatever its status).
+ */
+export async function commitAndWait(app: Pick<TestApp, 'api'>, planId: string, options: { ms?: number; token?: string | null } = {}) {
+  const entropyAt = soon(options.ms ?? 300);
+  const res = await app.api('POST', `/api/v1/plans/${planId}/commit`, { body: { entropyAt }, token: options.token });
+  if (res.statusCode === 201) await untilEntropyAt(entropyAt);
+  return res;
 }

@@ -11,7 +11,7 @@
  */
 import { makeUscc } from '../src/core/uscc.ts';
 
-export interface FixtureResponse {
+interface FixtureResponse {
   statusCode: number;
   body: string;
   json<T = any>(): T;
@@ -151,7 +151,10 @@ export async function seedPortalScenario(
     { SCJG: 2 },
     '区公证处监督下现场掷骰 10 次（见证人：区司法局、区纪委监委派驻纪检监察组）',
   );
-  await ask('POST', `/api/v1/plans/${drawnPlanId}/commit`, undefined, [200, 201]);
+  // Records revision 2: entropyAt (later than the commit) is announced at commit; the draw waits for it.
+  const entropyAt = new Date(Date.now() + 300).toISOString();
+  await ask('POST', `/api/v1/plans/${drawnPlanId}/commit`, { entropyAt }, [200, 201]);
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(entropyAt) - Date.now() + 5)));
   await ask('POST', `/api/v1/plans/${drawnPlanId}/draw`, { publicEntropy: '6 2 5 3 1 4 4 2 6 1' }, [200, 201]);
 
   const tasks: PortalScenario['tasks'] = [];
@@ -195,7 +198,7 @@ export async function seedPortalScenario(
   }
 
   const committedPlanId = await plan('2026年渝中区公共场所卫生第二批抽查', ['WJW-GG01'], { WJW: 2 }, '2026年12月1日中国福利彩票 3D 第一次开奖号码');
-  await ask('POST', `/api/v1/plans/${committedPlanId}/commit`, undefined, [200, 201]);
+  await ask('POST', `/api/v1/plans/${committedPlanId}/commit`, { entropyAt: new Date(Date.now() + 30 * 86400_000).toISOString() }, [200, 201]);
   const draftPlanId = await plan('DRAFT-不应公开的草稿计划', ['SCJG-SP01'], { SCJG: 2 }, '尚未确定');
 
   return {

@@ -8,9 +8,9 @@
  * Pure module: no I/O, no node: imports (it is bundled into the browser verifier).
  */
 
-export type InspectionMode = 'onsite' | 'written';
+type InspectionMode = 'onsite' | 'written';
 
-export interface Grade {
+interface Grade {
   /** 1–16 characters from [0-9A-Za-z_-] (draw-protocol-v1 §1). */
   code: string;
   /** Chinese label shown to users. */
@@ -34,11 +34,11 @@ export interface GradeScheme {
   public: boolean;
 }
 
-export const GRADE_CODE_PATTERN = /^[0-9A-Za-z_-]{1,16}$/;
-export const SCHEME_CODE_PATTERN = /^[0-9A-Za-z_-]{1,32}$/;
-export const MAX_MULTIPLIER_PCT = 10000;
-export const MAX_RATIO_BP = 10000;
-export const MAX_GRADES = 50;
+const GRADE_CODE_PATTERN = /^[0-9A-Za-z_-]{1,16}$/;
+const SCHEME_CODE_PATTERN = /^[0-9A-Za-z_-]{1,32}$/;
+const MAX_MULTIPLIER_PCT = 10000;
+const MAX_RATIO_BP = 10000;
+const MAX_GRADES = 50;
 
 const INSPECTION_MODES: readonly string[] = ['onsite', 'written'];
 

@@ -13,9 +13,6 @@ export interface Region {
   name: string;
 }
 
-/** Code of 重庆市 itself; entities registered by the municipal authority carry it in positions 3–8 of their credit code. */
-export const CHONGQING_CODE = '500000';
-
 export const CHONGQING_REGIONS: readonly Region[] = Object.freeze(
   [
     { code: '500101', name: '万州区' },
@@ -60,11 +57,6 @@ export const CHONGQING_REGIONS: readonly Region[] = Object.freeze(
 );
 
 const BY_CODE: ReadonlyMap<string, string> = new Map(CHONGQING_REGIONS.map((r) => [r.code, r.name]));
-
-/** Format check only: exactly six ASCII digits. Use {@link chongqingRegionName} to check membership. */
-export function isRegionCode(s: unknown): s is string {
-  return typeof s === 'string' && /^[0-9]{6}$/.test(s);
-}
 
 /** The district/county name for a 重庆 code, or undefined. */
 export function chongqingRegionName(code: string): string | undefined {

@@ -1,229 +1,23 @@
 /**
- * Public records of a draw (spec §5) and their verification. Pure: no I/O, runs in the browser.
+ * Verification of a draw by an auditor (spec §5): the full replay from the public records and the three snapshot
+ * files, in revision 1 and revision 2 (incl. the task file against taskDigest). Pure: no I/O, runs in the browser.
+ *
+ * The records themselves and their builders are in records.ts, the checks anyone can do without the files in
+ * verify-public.ts; both are re-exported here, so `core/replay.ts` stays the one entry point.
  */
-import { PROTOCOL, assertGrade, assertHex64, isHex64, publicEntropyError, type Protocol } from './draw/ids.ts';
-import { activeDepartments, validateGradeOrder, validateRatios } from './draw/params.ts';
+import { composeCeremonyEntropy } from './ceremony.ts';
+import { PROTOCOL, assertGrade, describe, isHex64, publicEntropyError } from './draw/ids.ts';
+import { activeDepartments } from './draw/params.ts';
 import { parseSnapshotFiles } from './draw/parse.ts';
-import { drawParsed, prepareSnapshots, type PrepareSnapshotsInput, type RunDrawResult } from './draw/run.ts';
-import { commitmentOf, computeSeed } from './draw/seed.ts';
-import type { Infeasibility, InspectorRef, ParsedSnapshots, SnapshotDigests, SnapshotFiles } from './draw/types.ts';
+import { drawParsed } from './draw/run.ts';
+import { computeSeed } from './draw/seed.ts';
+import { publicTaskOrder, serializeTaskFile } from './draw/taskfile.ts';
+import type { InspectorRef, ParsedSnapshots, TaskAssignment } from './draw/types.ts';
+import type { CommitRecord, DrawRecord, PublishedTask } from './records.ts';
 import { sha256Hex } from './sha256.ts';
 
-// ---------------------------------------------------------------------------------------------
-// Record types
-// ---------------------------------------------------------------------------------------------
-
-export interface CommitStratum {
-  grade: string;
-  population: number;
-  ratioBp: number;
-}
-
-export interface DrawStratum extends CommitStratum {
-  drawn: number;
-}
-
-/** The public commit record (§5), published before the draw. */
-export interface CommitRecord {
-  protocol: Protocol;
-  planId: string;
-  commitment: string;
-  entitySnapshotDigest: string;
-  inspectorSnapshotDigest: string;
-  recusalDigest: string;
-  gradeOrder: string[];
-  strata: CommitStratum[];
-  inspectorsPerTask: Record<string, number>;
-  entropySource: string;
-  committedAt: string;
-}
-
-export interface PublishedTask {
-  seq: number;
-  entityId: string;
-  /** Only present in the full (auditor) record, or where the grade scheme is public. */
-  grade?: string;
-  inspectors: InspectorRef[];
-}
-
-/** The draw record (§5). Its public part omits task grades unless the grade scheme is public. */
-export interface DrawRecord {
-  protocol: Protocol;
-  planId: string;
-  serverSeed: string;
-  publicEntropy: string;
-  seed: string;
-  strata: DrawStratum[];
-  tasks: PublishedTask[];
-  drawnAt: string;
-}
-
-/** Body of a `plan.voided` ledger entry (§6). */
-export interface VoidRecord {
-  planId: string;
-  reason: string;
-  serverSeed: string;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Builders
-// ---------------------------------------------------------------------------------------------
-
-function assertString(v: unknown, what: string): asserts v is string {
-  if (typeof v !== 'string') throw new Error(`${what} must be a string`);
-}
-
-function assertCount(v: unknown, what: string): asserts v is number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new Error(`${what} must be a non-negative integer`);
-}
-
-export interface CommitRecordInput extends SnapshotDigests {
-  planId: string;
-  commitment: string;
-  gradeOrder: readonly string[];
-  strata: readonly CommitStratum[];
-  inspectorsPerTask: Record<string, number>;
-  entropySource: string;
-  committedAt: string;
-}
-
-/** Validates the parts and assembles a CommitRecord with exactly the §5 fields, in the §5 order. */
-export function buildCommitRecord(p: CommitRecordInput): CommitRecord {
-  assertString(p.planId, 'planId');
-  assertHex64(p.commitment, 'commitment');
-  assertHex64(p.entitySnapshotDigest, 'entitySnapshotDigest');
-  assertHex64(p.inspectorSnapshotDigest, 'inspectorSnapshotDigest');
-  assertHex64(p.recusalDigest, 'recusalDigest');
-  assertString(p.entropySource, 'entropySource');
-  if (p.entropySource.trim() === '') throw new Error('entropySource must name where the public entropy will come from');
-  assertString(p.committedAt, 'committedAt');
-  if (!Array.isArray(p.gradeOrder) || !Array.isArray(p.strata)) throw new Error('gradeOrder and strata must be arrays');
-  if (p.strata.length !== p.gradeOrder.length) throw new Error('strata must have one entry per grade of gradeOrder');
-  const strata = p.strata.map((s, i) => {
-    if (s.grade !== p.gradeOrder[i]) throw new Error(`strata[${i}] is grade ${String(s.grade)}, gradeOrder says ${p.gradeOrder[i]}`);
-    assertCount(s.population, `population of grade ${s.grade}`);
-    return { grade: s.grade, population: s.population, ratioBp: s.ratioBp };
-  });
-  const ratiosBp = Object.fromEntries(strata.map((s) => [s.grade, s.ratioBp]));
-  validateGradeOrder(p.gradeOrder);
-  validateRatios(p.gradeOrder, ratiosBp);
-  activeDepartments(p.inspectorsPerTask); // validates codes and k
-  return {
-    protocol: PROTOCOL,
-    planId: p.planId,
-    commitment: p.commitment,
-    entitySnapshotDigest: p.entitySnapshotDigest,
-    inspectorSnapshotDigest: p.inspectorSnapshotDigest,
-    recusalDigest: p.recusalDigest,
-    gradeOrder: [...p.gradeOrder],
-    strata,
-    inspectorsPerTask: { ...p.inspectorsPerTask },
-    entropySource: p.entropySource,
-    committedAt: p.committedAt,
-  };
-}
-
-export interface PrepareCommitInput extends PrepareSnapshotsInput {
-  planId: string;
-  serverSeed: string;
-  entropySource: string;
-  committedAt: string;
-}
-
-export type PreparedCommit = { ok: true; record: CommitRecord; files: SnapshotFiles } | { ok: false; infeasibility: Infeasibility; message: string };
-
-/**
- * Everything a commit needs, from rows: serializes the three snapshot files, digests them, counts
- * the strata, runs the §1 feasibility check and builds the commit record. Throws on invalid input;
- * returns ok:false (nothing half-made) when some entity could not be staffed.
- */
-export function prepareCommit(p: PrepareCommitInput): PreparedCommit {
-  const prepared = prepareSnapshots(p);
-  const f = prepared.infeasibility;
-  if (f !== null) {
-    return {
-      ok: false,
-      infeasibility: f,
-      message: `entity ${f.entityId} has only ${f.available} non-recused inspectors in department ${f.departmentCode}, ${f.required} required`,
-    };
-  }
-  const record = buildCommitRecord({
-    planId: p.planId,
-    commitment: commitmentOf(p.serverSeed),
-    ...prepared.digests,
-    gradeOrder: p.gradeOrder,
-    strata: prepared.strata,
-    inspectorsPerTask: p.inspectorsPerTask,
-    entropySource: p.entropySource,
-    committedAt: p.committedAt,
-  });
-  return { ok: true, record, files: prepared.files };
-}
-
-export interface DrawRecordInput {
-  commit: CommitRecord;
-  serverSeed: string;
-  publicEntropy: string;
-  /** The result of runDraw on the committed files with this serverSeed and publicEntropy. */
-  result: RunDrawResult;
-  drawnAt: string;
-  /** Include each task's grade (full/auditor record, or a public grade scheme). */
-  includeGrades: boolean;
-}
-
-/**
- * Assembles the DrawRecord with exactly the §5 fields. Cross-checks the result against the commit
- * (commitment, digests, strata) and throws on any mismatch — such a record must never be published.
- */
-export function buildDrawRecord(p: DrawRecordInput): DrawRecord {
-  const { commit, result } = p;
-  if (commitmentOf(p.serverSeed) !== commit.commitment) throw new Error('serverSeed does not match the commitment');
-  for (const k of ['entitySnapshotDigest', 'inspectorSnapshotDigest', 'recusalDigest'] as const) {
-    if (result.digests[k] !== commit[k]) throw new Error(`${k} of the draw differs from the commit record`);
-  }
-  const seed = computeSeed({ serverSeed: p.serverSeed, publicEntropy: p.publicEntropy, ...result.digests });
-  if (seed !== result.seed) throw new Error('result.seed does not match serverSeed/publicEntropy/digests');
-  assertString(p.drawnAt, 'drawnAt');
-  if (result.strata.length !== commit.strata.length) throw new Error('strata of the draw differ from the commit record');
-  const strata = result.strata.map((s, i) => {
-    const c = commit.strata[i];
-    if (c.grade !== s.grade || c.population !== s.population || c.ratioBp !== s.ratioBp) {
-      throw new Error(`stratum ${s.grade} of the draw differs from the commit record`);
-    }
-    return { grade: s.grade, population: s.population, ratioBp: s.ratioBp, drawn: s.drawn };
-  });
-  // Members in JCS order, so the ledger's canonical serialization needs no reordered copies (jcs.ts).
-  const tasks = result.tasks.map((t) => {
-    const inspectors = t.inspectors.map((x) => ({ departmentCode: x.departmentCode, inspectorId: x.inspectorId }));
-    return p.includeGrades ? { entityId: t.entityId, grade: t.grade, inspectors, seq: t.seq } : { entityId: t.entityId, inspectors, seq: t.seq };
-  });
-  return {
-    protocol: PROTOCOL,
-    planId: commit.planId,
-    serverSeed: p.serverSeed,
-    publicEntropy: p.publicEntropy,
-    seed,
-    strata,
-    tasks,
-    drawnAt: p.drawnAt,
-  };
-}
-
-/** The public part of a full draw record: task grades removed (for a non-public grade scheme). */
-export function withoutGrades(draw: DrawRecord): DrawRecord {
-  return { ...draw, tasks: draw.tasks.map((t) => ({ entityId: t.entityId, inspectors: t.inspectors, seq: t.seq })) };
-}
-
-/** Body of a `plan.voided` ledger entry: planId, reason and the revealed server seed. */
-export function buildVoidRecord(p: { planId: string; reason: string; serverSeed: string; commitment?: string }): VoidRecord {
-  assertString(p.planId, 'planId');
-  assertString(p.reason, 'reason');
-  assertHex64(p.serverSeed, 'serverSeed');
-  if (p.commitment !== undefined && commitmentOf(p.serverSeed) !== p.commitment) {
-    throw new Error('serverSeed does not match the commitment');
-  }
-  return { planId: p.planId, reason: p.reason, serverSeed: p.serverSeed };
-}
+export * from './records.ts';
+export * from './verify-public.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Verification
@@ -241,7 +35,8 @@ export type VerifyStep =
   | 'seed'
   | 'replay' // the replay itself failed (e.g. an entity cannot be staffed)
   | 'strata' // drawn counts
-  | 'tasks';
+  | 'tasks'
+  | 'taskDigest'; // revision 2: the replayed task file (and the given one) against taskDigest
 
 export type VerifyResult = { ok: true; seed: string; tasks: number } | { ok: false; step: VerifyStep; message: string; seq?: number };
 
@@ -252,6 +47,8 @@ export interface VerifyInput {
   entitySnapshot: string;
   inspectorSnapshot: string;
   recusalSnapshot: string;
+  /** The task file (optional): must hash to taskDigest (revision 2) and equal the replayed one. */
+  taskFile?: string;
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -271,6 +68,16 @@ function recordsProblem(c: Record<string, unknown>, d: Record<string, unknown>):
   }
   if (!isHex64(d.serverSeed)) return 'draw record: serverSeed is not 64 lowercase hex characters';
   if (!isHex64(d.seed)) return 'draw record: seed is not 64 lowercase hex characters';
+  for (const [name, rec] of [
+    ['commit', c],
+    ['draw', d],
+  ] as const) {
+    if (rec.records !== undefined && rec.records !== 2) return `${name} record: unknown records revision ${str(rec.records)}`;
+  }
+  if (c.records !== d.records) {
+    return `the commit record is revision ${c.records === 2 ? 2 : 1}, the draw record revision ${d.records === 2 ? 2 : 1}`;
+  }
+  if (d.records === 2 && !isHex64(d.taskDigest)) return 'draw record: taskDigest is not 64 lowercase hex characters';
   if (typeof d.publicEntropy !== 'string') return 'draw record: publicEntropy missing';
   if (!Array.isArray(c.gradeOrder)) return 'commit record: gradeOrder missing';
   try {
@@ -307,8 +114,10 @@ function recordsProblem(c: Record<string, unknown>, d: Record<string, unknown>):
 /**
  * Verifies a draw from its public records and the three snapshot files, in this order:
  * protocol; SHA-256(serverSeed) = commitment; each file's digest; the files' format; per-grade
- * populations; the seed; the replay of §3–4 (drawn counts, then task by task). Reports the first
- * problem found.
+ * populations; the seed (after a ceremony, publicEntropy composed from the contributions); the replay of
+ * §3–4 (drawn counts, then task by task: in seq order, or in revision 2's public order by entityId); in
+ * revision 2 the replayed task file against taskDigest; and a given task file against both. Reports the
+ * first problem found.
  */
 export function verifyDraw(input: VerifyInput): VerifyResult {
   const fail = (step: VerifyStep, message: string, seq?: number): VerifyResult =>
@@ -380,6 +189,17 @@ export function verifyDraw(input: VerifyInput): VerifyResult {
   // 6. seed
   const entropyErr = publicEntropyError(draw.publicEntropy);
   if (entropyErr !== null) return fail('seed', entropyErr);
+  if (draw.contributions !== undefined) {
+    let composed: string;
+    try {
+      composed = composeCeremonyEntropy(draw.contributions);
+    } catch (e) {
+      return fail('seed', `contributions: ${(e as Error).message}`);
+    }
+    if (composed !== draw.publicEntropy) {
+      return fail('seed', `publicEntropy ${describe(draw.publicEntropy)} is not the composition of the contributions (${composed})`);
+    }
+  }
   const seed = computeSeed({
     serverSeed: draw.serverSeed,
     publicEntropy: draw.publicEntropy,
@@ -403,29 +223,84 @@ export function verifyDraw(input: VerifyInput): VerifyResult {
       return fail('strata', `grade ${strata[i].grade}: replay draws ${strata[i].drawn}, record says ${draw.strata[i].drawn}`);
     }
   }
-  const published = draw.tasks;
-  const common = Math.min(published.length, expected.length);
-  for (let i = 0; i < common; i++) {
-    const p = published[i];
-    const e = expected[i];
-    if (p.seq !== e.seq) return fail('tasks', `task #${i + 1} has seq ${str(p.seq)}, expected ${e.seq}`, e.seq);
-    let same = p.entityId === e.entityId && (p.grade === undefined || p.grade === e.grade) && p.inspectors.length === e.inspectors.length;
-    for (let j = 0; same && j < e.inspectors.length; j++) {
-      const x = p.inspectors[j];
-      same = isObj(x) && x.departmentCode === e.inspectors[j].departmentCode && x.inspectorId === e.inspectors[j].inspectorId;
+  const tasksProblem = compareTasks(draw, expected);
+  if (tasksProblem !== null) return tasksProblem;
+
+  // 8. the task file (revision 2: against taskDigest)
+  const replayedFile = serializeTaskFile(expected);
+  if (draw.records === 2) {
+    const h = sha256Hex(replayedFile);
+    if (h !== draw.taskDigest) return fail('taskDigest', `the replayed task file hashes to ${h}, the record's taskDigest is ${str(draw.taskDigest)}`);
+  }
+  if (input.taskFile !== undefined) {
+    if (typeof input.taskFile !== 'string') return fail('taskDigest', 'the task file is not text');
+    if (draw.records === 2) {
+      const h = sha256Hex(input.taskFile);
+      if (h !== draw.taskDigest) return fail('taskDigest', `the task file hashes to ${h}, the record's taskDigest is ${str(draw.taskDigest)}`);
     }
-    if (!same) {
-      const pg = p.grade === undefined ? '' : ` (grade ${str(p.grade)})`;
+    if (input.taskFile !== replayedFile) {
+      const step = draw.records === 2 ? 'taskDigest' : 'tasks';
+      const a = input.taskFile.split('\n');
+      const b = replayedFile.split('\n');
+      let i = 0;
+      while (i < a.length && i < b.length && a[i] === b[i]) i++;
+      const got = i < a.length ? describe(a[i]) : 'the end of the file';
+      const want = i < b.length && b[i] !== '' ? describe(b[i]) : 'the end of the file';
       return fail(
-        'tasks',
-        `task ${e.seq}: record has entity ${str(p.entityId)}${pg} with ${fmtTeam(p.inspectors)}; ` +
-          `replay gives entity ${e.entityId} (grade ${e.grade}) with ${fmtTeam(e.inspectors)}`,
-        e.seq,
+        step,
+        `task file line ${i + 1} differs from the replay: the file has ${got}, the replay gives ${want}`,
+        i < expected.length ? i + 1 : undefined,
       );
     }
   }
-  if (published.length !== expected.length) {
-    return fail('tasks', `task count mismatch: record has ${published.length} tasks, replay gives ${expected.length}`);
-  }
   return { ok: true, seed, tasks: expected.length };
+}
+
+function sameTask(p: PublishedTask, e: TaskAssignment): boolean {
+  let same =
+    p.entityId === e.entityId &&
+    (p.grade === undefined || p.grade === e.grade) &&
+    (p.seq === undefined || p.seq === e.seq) &&
+    p.inspectors.length === e.inspectors.length;
+  for (let j = 0; same && j < e.inspectors.length; j++) {
+    const x = p.inspectors[j];
+    same = isObj(x) && x.departmentCode === e.inspectors[j].departmentCode && x.inspectorId === e.inspectors[j].inspectorId;
+  }
+  return same;
+}
+
+/**
+ * The record's tasks against the replay's. Revision 1, and a revision-2 full record (every task with seq,
+ * numbered 1…n in order): in seq order. A revision-2 public record: the replay sorted by entityId; seq and
+ * grade, where present, must match too.
+ */
+function compareTasks(draw: DrawRecord, expected: readonly TaskAssignment[]): VerifyResult | null {
+  const published = draw.tasks;
+  const inSeqOrder = draw.records !== 2 || published.every((t, i) => t.seq === i + 1);
+  const order = inSeqOrder ? expected : publicTaskOrder(expected);
+  const common = Math.min(published.length, order.length);
+  for (let i = 0; i < common; i++) {
+    const p = published[i];
+    const e = order[i];
+    if (inSeqOrder && p.seq !== e.seq)
+      return { ok: false, step: 'tasks', message: `task #${i + 1} has seq ${str(p.seq)}, expected ${e.seq}`, seq: e.seq };
+    if (!sameTask(p, e)) {
+      const pg = p.grade === undefined ? '' : ` (grade ${str(p.grade)})`;
+      const ps = inSeqOrder || p.seq === undefined ? '' : ` seq ${str(p.seq)}`;
+      const where = inSeqOrder ? `task ${e.seq}` : `public task #${i + 1} (sorted by entityId)`;
+      const es = inSeqOrder ? `grade ${e.grade}` : `seq ${e.seq}, grade ${e.grade}`;
+      return {
+        ok: false,
+        step: 'tasks',
+        message:
+          `${where}: record has entity ${str(p.entityId)}${ps}${pg} with ${fmtTeam(p.inspectors)}; ` +
+          `replay gives entity ${e.entityId} (${es}) with ${fmtTeam(e.inspectors)}`,
+        seq: e.seq,
+      };
+    }
+  }
+  if (published.length !== order.length) {
+    return { ok: false, step: 'tasks', message: `task count mismatch: record has ${published.length} tasks, replay gives ${order.length}` };
+  }
+  return null;
 }

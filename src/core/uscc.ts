@@ -25,7 +25,7 @@ export const USCC_ALPHABET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
 /** Weights of positions 1–17 (3^(i) mod 31). */
 export const USCC_WEIGHTS: readonly number[] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 
-export const USCC_LENGTH = 18;
+const USCC_LENGTH = 18;
 
 const VALUE: Record<string, number> = Object.create(null);
 for (let i = 0; i < USCC_ALPHABET.length; i++) VALUE[USCC_ALPHABET[i]] = i;

@@ -201,6 +201,10 @@ export const plans = pgTable(
     filters: jsonb('filters').$type<PlanFilters>().notNull(),
     cooldownDays: integer('cooldown_days').notNull().default(0),
     entropySource: text('entropy_source').notNull(),
+    /** The announced earliest moment of the public entropy (records rev 2); the commit may override it. */
+    entropyAt: timestamp('entropy_at', { withTimezone: true, mode: 'date' }),
+    /** The draw ceremony's witnesses (见证人), in order; none = the operator types the public entropy. */
+    witnesses: text('witnesses').array().notNull().default(sql`'{}'::text[]`),
     windowFrom: date('window_from'),
     windowTo: date('window_to'),
     createdBy: text('created_by'),
@@ -228,6 +232,8 @@ export const planCommits = pgTable('plan_commits', {
   idempotencyKey: text('idempotency_key'),
   committedBy: text('committed_by'),
   committedAt: timestamp('committed_at', { withTimezone: true, mode: 'date' }).notNull(),
+  /** The commit record's entropyAt (records rev 2); null for a revision-1 commit. */
+  entropyAt: timestamp('entropy_at', { withTimezone: true, mode: 'date' }),
 });
 
 /** One draw per plan: the primary key on plan_id is the backstop against a second draw. */
@@ -236,6 +242,8 @@ export const planDraws = pgTable('plan_draws', {
     .primaryKey()
     .references(() => plans.id),
   publicEntropy: text('public_entropy').notNull(),
+  /** The ceremony's contributions `[{witness, value}]` the public entropy was composed of; null without a ceremony. */
+  contributions: json('contributions').$type<{ witness: string; value: string }[]>(),
   seed: text('seed').notNull(),
   /**
    * The `plan.drawn` ledger entry. The public draw record (spec §5) is its body plus drawnAt (its

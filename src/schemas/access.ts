@@ -1,7 +1,7 @@
 /** Schemas of API access: the roles a token may have and what creating a token takes. */
 import { Type, type Static } from 'typebox';
 
-export const ROLES = ['admin', 'planner', 'inspector', 'auditor'] as const;
+const ROLES = ['admin', 'planner', 'inspector', 'auditor'] as const;
 export type Role = (typeof ROLES)[number];
 
 export const TokenCreateBody = Type.Object(

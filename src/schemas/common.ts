@@ -24,7 +24,7 @@ export const Paging = Type.Object({
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
   offset: Type.Integer({ minimum: 0, default: 0 }),
 });
-export type PagingQuery = Static<typeof Paging>;
+type PagingQuery = Static<typeof Paging>;
 
 export const page = <T extends ReturnType<typeof Type.Object>>(item: T) =>
   Type.Object({

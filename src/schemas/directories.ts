@@ -56,9 +56,8 @@ export type GradeSchemeInput = Static<typeof GradeSchemeBody>;
 
 /** Entity statuses; only `active` entities enter a draw's pool. */
 export const ENTITY_STATUSES = ['active', 'inactive', 'suspended', 'revoked', 'closed'] as const;
-export type EntityStatus = (typeof ENTITY_STATUSES)[number];
 
-export const EntityStatusSchema = Type.Union(
+const EntityStatusSchema = Type.Union(
   ENTITY_STATUSES.map((s) => Type.Literal(s)),
   { description: 'only active entities enter a draw; inactive, suspended (停业), revoked (吊销), closed (注销) do not' },
 );

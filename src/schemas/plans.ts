@@ -5,6 +5,15 @@ import { CommitRecordSchema, DrawRecordSchema, FullDrawRecordSchema, HEX64 } fro
 export const PLAN_ID_PATTERN = '^PLAN-[0-9]{4}-[0-9]{4,}$';
 const GRADE_PATTERN = '^[0-9A-Za-z_-]{1,16}$';
 const DATE = Type.String({ format: 'date', description: 'YYYY-MM-DD' });
+const ENTROPY_AT = Type.String({
+  format: 'date-time',
+  description:
+    'ISO 8601 instant with a time zone, e.g. 2026-11-22T02:00:00.000Z: the earliest moment the public entropy can be known. ' +
+    'It must be later than the commit; a draw before it is refused, and so is a void from it on',
+});
+/** At most this many witnesses per plan. */
+export const WITNESSES_MAX = 10;
+const WITNESS = Type.String({ minLength: 1, maxLength: 64, description: '1–64 characters, no control characters' });
 
 export const PlanParams = Type.Object({ id: Type.String({ pattern: PLAN_ID_PATTERN, description: 'e.g. PLAN-2026-0001' }) });
 
@@ -57,6 +66,20 @@ const planFields = {
     maxLength: 500,
     description: 'where the public entropy will come from, fixed before it is known (e.g. a dice roll with named witnesses)',
   }),
+  entropyAt: Type.Optional(
+    Type.Union([ENTROPY_AT, Type.Null()], {
+      description: 'when the public entropy will be known (e.g. the time of the dice ceremony); the commit may override it',
+    }),
+  ),
+  witnesses: Type.Optional(
+    Type.Array(WITNESS, {
+      maxItems: WITNESSES_MAX,
+      uniqueItems: true,
+      description:
+        'the witnesses of the draw ceremony (见证人, e.g. 区司法局, 区纪委监委派驻组, 企业代表), in order: when given, the draw takes ' +
+        'one contribution from each and the public entropy is their composition (ceremony-v1)',
+    }),
+  ),
   window: Type.Optional(Type.Union([Window, Type.Null()])),
 };
 
@@ -73,6 +96,8 @@ export const PlanPatchBody = Type.Object(
     filters: planFields.filters,
     cooldownDays: planFields.cooldownDays,
     entropySource: Type.Optional(planFields.entropySource),
+    entropyAt: planFields.entropyAt,
+    witnesses: planFields.witnesses,
     window: planFields.window,
   },
   { additionalProperties: false },
@@ -84,8 +109,17 @@ export const VoidInfo = Type.Object({
   voidedAt: Type.String(),
 });
 
+const ContributionSchema = Type.Object(
+  {
+    witness: Type.String({ minLength: 1, maxLength: 64 }),
+    value: Type.String({ minLength: 1, maxLength: 64, description: 'what the witness rolled or wrote down: 1–64 characters, no control characters' }),
+  },
+  { additionalProperties: false },
+);
+
 export const DrawSummary = Type.Object({
   publicEntropy: Type.String(),
+  contributions: Type.Union([Type.Array(ContributionSchema), Type.Null()], { description: 'the ceremony contributions, when there was one' }),
   seed: Type.String({ pattern: HEX64 }),
   tasks: Type.Integer(),
   drawnAt: Type.String(),
@@ -106,6 +140,10 @@ export const Plan = Type.Object({
   filters: Filters,
   cooldownDays: Type.Integer(),
   entropySource: Type.String(),
+  entropyAt: Type.Union([Type.String(), Type.Null()], {
+    description: "the announced entropy time: the commit record's once committed (null for a plan committed under records revision 1)",
+  }),
+  witnesses: Type.Array(Type.String(), { description: 'the witnesses of the draw ceremony, in order (none: the operator gives publicEntropy)' }),
   window: Type.Union([Window, Type.Null()]),
   createdBy: Type.Union([Type.String(), Type.Null()]),
   createdAt: Type.String(),
@@ -167,14 +205,29 @@ export const VoidBody = Type.Object(
   { additionalProperties: false },
 );
 
+export const CommitBody = Type.Object(
+  { entropyAt: Type.Optional(ENTROPY_AT) },
+  { additionalProperties: false, description: "optional: an entropyAt overriding the plan's" },
+);
+
 export const DrawBody = Type.Object(
   {
-    publicEntropy: Type.String({
-      maxLength: 1024,
-      description: 'the public entropy named by the entropy source: 0–256 characters, no control characters',
-    }),
+    publicEntropy: Type.Optional(
+      Type.String({
+        maxLength: 1024,
+        description: 'the public entropy named by the entropy source: 0–256 characters, no control characters',
+      }),
+    ),
+    contributions: Type.Optional(
+      Type.Array(ContributionSchema, {
+        maxItems: WITNESSES_MAX,
+        description:
+          "the draw ceremony: one {witness, value} per witness of the plan, in the plan's order; the public entropy is then " +
+          '"ceremony-v1:" + SHA-256 of the lines `witness\\tvalue\\n`',
+      }),
+    ),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, description: 'exactly one of publicEntropy or contributions (contributions when the plan names witnesses)' },
 );
 
 export const VoidResponse = Type.Object({
@@ -221,3 +274,4 @@ export type PlanJson = Static<typeof Plan>;
 export type PlanPreview = Static<typeof PreviewSchema>;
 export type VoidResult = Static<typeof VoidResponse>;
 export type FullRecordJson = Static<typeof FullRecord>;
+export type DrawInput = Static<typeof DrawBody>;

@@ -47,7 +47,9 @@ export type PublicPlanFilter = Static<typeof PublicPlanFilter>;
 export const PublicPlanQuery = Type.Intersect([Paging, PublicPlanFilter]);
 
 const PublishedResultFields = {
-  seq: Type.Integer(),
+  seq: Type.Optional(
+    Type.Integer({ description: "the task's seq, only where the plan's grade scheme is public (seq follows the grade order, spec §3)" }),
+  ),
   entityId: Type.String(),
   entityName: Type.String(),
   resultCode: Type.String(),

@@ -16,9 +16,16 @@ export const CommitStratumSchema = Type.Object({
   ratioBp: Type.Integer({ minimum: 0, maximum: 10000 }),
 });
 
+export const PoolRuleSchema = Type.Record(Type.String(), Type.Union([Type.String(), Type.Integer(), Type.Array(Type.String())]), {
+  description: 'revision 2: how the pool was formed — item codes, filters as given, cooldownDays, entities left out per exclusion',
+});
+
+export const ContributionSchema = Type.Object({ witness: Type.String(), value: Type.String() });
+
 export const CommitRecordSchema = Type.Object(
   {
     protocol: Type.Literal('draw-v1'),
+    records: Type.Optional(Type.Literal(2, { description: 'records revision 2; absent in revision 1' })),
     planId: Type.String(),
     commitment: Type.String({ pattern: HEX64, description: 'SHA-256 of the 64-hex-character server seed' }),
     entitySnapshotDigest: Type.String({ pattern: HEX64 }),
@@ -28,6 +35,10 @@ export const CommitRecordSchema = Type.Object(
     strata: Type.Array(CommitStratumSchema),
     inspectorsPerTask: Type.Record(Type.String(), Type.Integer()),
     entropySource: Type.String(),
+    entropyAt: Type.Optional(
+      Type.String({ description: 'revision 2: the earliest moment the public entropy can be known (ISO 8601 UTC, ms); later than the commit' }),
+    ),
+    poolRule: Type.Optional(PoolRuleSchema),
     committedAt: Type.String({ description: 'ISO-8601 UTC with milliseconds' }),
   },
   { title: 'Commit record (draw-v1 §5)' },
@@ -36,7 +47,9 @@ export const CommitRecordSchema = Type.Object(
 export const InspectorRefSchema = Type.Object({ departmentCode: Type.String(), inspectorId: Type.String() });
 
 export const DrawTaskSchema = Type.Object({
-  seq: Type.Integer({ minimum: 1 }),
+  seq: Type.Optional(
+    Type.Integer({ minimum: 1, description: 'revision 1: always; revision 2: only in the full record, or where the grade scheme is public' }),
+  ),
   entityId: Type.String(),
   grade: Type.Optional(Type.String({ description: 'only in the full record, or where the grade scheme is public' })),
   inspectors: Type.Array(InspectorRefSchema),
@@ -45,9 +58,13 @@ export const DrawTaskSchema = Type.Object({
 export const DrawRecordSchema = Type.Object(
   {
     protocol: Type.Literal('draw-v1'),
+    records: Type.Optional(Type.Literal(2, { description: 'records revision 2; absent in revision 1' })),
     planId: Type.String(),
     serverSeed: Type.String({ pattern: HEX64 }),
     publicEntropy: Type.String(),
+    contributions: Type.Optional(
+      Type.Array(ContributionSchema, { description: "the draw ceremony's contributions publicEntropy is composed of, in the plan's witness order" }),
+    ),
     seed: Type.String({ pattern: HEX64 }),
     strata: Type.Array(
       Type.Object({
@@ -57,7 +74,8 @@ export const DrawRecordSchema = Type.Object(
         drawn: Type.Integer({ minimum: 0 }),
       }),
     ),
-    tasks: Type.Array(DrawTaskSchema),
+    taskDigest: Type.Optional(Type.String({ pattern: HEX64, description: 'revision 2: SHA-256 of the task file' })),
+    tasks: Type.Array(DrawTaskSchema, { description: 'revision 2: sorted by entityId; revision 1: in seq order' }),
     drawnAt: Type.String({ description: 'ISO-8601 UTC with milliseconds' }),
   },
   { title: 'Draw record (draw-v1 §5)' },

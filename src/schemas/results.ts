@@ -5,13 +5,13 @@
 import { Type, type Static } from 'typebox';
 import { CODE_PATTERN, ID_PATTERN, Paging, page } from './common.ts';
 
-export const DATE_PATTERN = '^\\d{4}-\\d{2}-\\d{2}$';
+const DATE_PATTERN = '^\\d{4}-\\d{2}-\\d{2}$';
 
 export const PlanParams = Type.Object({ id: Type.String({ pattern: ID_PATTERN }) });
 
 // ─── Results of tasks ────────────────────────────────────────────────────────────────────────────
 
-export const Attachment = Type.Object(
+const Attachment = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200 }),
     uri: Type.Optional(Type.String({ format: 'uri', maxLength: 2000 })),
@@ -101,7 +101,7 @@ export type PublicationJson = Static<typeof Publication>;
 
 /** One task of a publication; also the shape of a task in the `results.published` ledger body. */
 export const PublishedTask = Type.Object({
-  seq: Type.Integer(),
+  seq: Type.Optional(Type.Integer({ description: 'only where the grade scheme is public (the draw order is the grade order)' })),
   entityId: Type.String(),
   resultCode: Type.String(),
   inspectedOn: Type.String({ format: 'date' }),

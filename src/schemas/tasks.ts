@@ -15,7 +15,7 @@ export type TaskStatus = Static<ReturnType<typeof taskStatus>>;
 
 export const TaskParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 
-export const Member = Type.Object({
+const Member = Type.Object({
   position: Type.Integer(),
   departmentCode: Type.String(),
   departmentName: Type.Union([Type.String(), Type.Null()]),

@@ -33,7 +33,7 @@ t.test('portal in Chromium', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'suicha-portal-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const files: Record<string, string> = {};
-  for (const name of ['entities.tsv', 'inspectors.tsv', 'recusals.tsv']) {
+  for (const name of ['entities.tsv', 'inspectors.tsv', 'recusals.tsv', 'tasks.tsv']) {
     const res = await fetch(`${base}/api/v1/plans/${s.drawnPlanId}/snapshot/${name}`, { headers: { authorization: `Bearer ${auditor}` } });
     t.equal(res.status, 200, `download ${name}`);
     files[name] = join(dir, name);
@@ -105,11 +105,15 @@ t.test('portal in Chromium', async (t) => {
     await page.waitForURL(new RegExp(`/plans/${s.drawnPlanId}$`));
     t.equal(await page.locator('h1').textContent(), '2026年渝中区餐饮服务食品安全双随机抽查');
     t.equal(await page.locator('#task-list tbody tr').count(), s.tasks.length, 'one row per drawn entity');
-    t.equal(await page.locator('.result-ok, .result-bad').count(), 4, 'four published results');
+    t.equal(await page.locator('#task-list .result-ok, #task-list .result-bad').count(), 4, 'four published results');
+    t.equal(await page.locator('#entropy-timing').getAttribute('data-state'), 'ok', 'drawn after the announced time');
     t.ok(await page.getByText('未发现问题').first().isVisible(), 'a result label');
     t.ok(await page.getByText('服务器种子', { exact: true }).isVisible());
-    const firstName = s.entities.find((e) => e.id === s.tasks[0].entityId)!.name;
-    t.equal(await page.locator('#task-list tbody tr').first().locator('td').nth(1).locator('a').textContent(), firstName);
+    // Listed by entity id, never in draw order (records revision 2, non-public grades): no seq column.
+    const firstId = s.tasks.map((x) => x.entityId).sort()[0];
+    const firstName = s.entities.find((e) => e.id === firstId)!.name;
+    t.equal(await page.locator('#task-list tbody tr').first().locator('td').first().locator('a').textContent(), firstName);
+    t.equal(await page.locator('#task-list th', { hasText: '序号' }).count(), 0, 'no draw order shown');
     await shot('plan');
   });
 
@@ -133,6 +137,8 @@ t.test('portal in Chromium', async (t) => {
     await page.goto(`${base}/ledger`);
     t.equal(await page.locator('#chain-check').getAttribute('data-state'), 'ok');
     t.match(await page.locator('#chain-check .big').textContent(), '链完整');
+    await page.locator('#browser-chain-check[data-state="ok"], #browser-chain-check[data-state="bad"]').waitFor();
+    t.equal(await page.locator('#browser-chain-check').getAttribute('data-state'), 'ok', 'the browser checked the chain too');
     await shot('ledger');
   });
 
@@ -140,7 +146,10 @@ t.test('portal in Chromium', async (t) => {
     await p.getByLabel('检查对象快照（entities.tsv）').setInputFiles(entities);
     await p.getByLabel('执法检查人员快照（inspectors.tsv）').setInputFiles(files['inspectors.tsv']);
     await p.getByLabel('回避关系快照（recusals.tsv）').setInputFiles(files['recusals.tsv']);
+    await p.getByLabel('任务文件（tasks.tsv，第 2 版记录）').setInputFiles(files['tasks.tsv']);
   };
+  // The checks anyone can do run on load (they download the ledger); wait for them before going offline.
+  const publicSettled = (p: Page) => p.locator('#public-verdict[data-state="ok"], #public-verdict[data-state="bad"]').waitFor();
   const verdict = async (p: Page) => {
     await p.locator('#verdict[data-state="ok"], #verdict[data-state="bad"]').waitFor();
     return { state: await p.locator('#verdict').getAttribute('data-state'), text: (await p.locator('#verdict').textContent()) ?? '' };
@@ -149,6 +158,8 @@ t.test('portal in Chromium', async (t) => {
   t.test('verifier: green on the downloaded snapshots, even offline', async (t) => {
     await page.goto(`${base}/verify/${s.drawnPlanId}`);
     await page.locator('#rec-status', { hasText: '已抽取' }).waitFor();
+    await publicSettled(page);
+    t.equal(await page.locator('#public-verdict').getAttribute('data-state'), 'ok', 'the public checks passed');
     t.equal(await page.locator('#verify-js-note').isVisible(), false, 'the no-JavaScript note is hidden');
     t.equal(await page.locator('#rec-commitment').textContent(), record.commit.commitment);
     await context.setOffline(true);
@@ -160,7 +171,7 @@ t.test('portal in Chromium', async (t) => {
     t.match(v.text, /验证通过/);
     t.match(v.text, new RegExp(`${s.tasks.length} 项任务与公开记录完全一致`));
     t.match(v.text, record.draw.seed, 'shows the recomputed seed');
-    t.equal(await page.locator('ol.steps li.ok').count(), 12, 'every step passed');
+    t.equal(await page.locator('#replay-steps li.ok').count(), await page.locator('#replay-steps li').count(), 'every step passed');
     const bg = await page.locator('#verdict').evaluate((e) => getComputedStyle(e).backgroundColor);
     t.equal(bg, 'rgb(218, 251, 225)', 'green');
     await shot('verify-ok');
@@ -169,6 +180,7 @@ t.test('portal in Chromium', async (t) => {
   t.test('verifier: red on a tampered snapshot file', async (t) => {
     await page.goto(`${base}/verify/${s.drawnPlanId}`);
     await page.locator('#rec-status', { hasText: '已抽取' }).waitFor();
+    await publicSettled(page);
     await chooseSnapshots(page, tampered);
     await page.getByRole('button', { name: '开始验证' }).click();
     const v = await verdict(page);
@@ -185,13 +197,14 @@ t.test('portal in Chromium', async (t) => {
   t.test('verifier: red on a forged record, naming the task', async (t) => {
     await page.goto(`${base}/verify/${s.drawnPlanId}`);
     await page.locator('#rec-status', { hasText: '已抽取' }).waitFor();
-    await page.getByLabel('（可选）改用已保存的公开记录 JSON 文件').setInputFiles(forgedFile);
+    await publicSettled(page);
+    await page.getByLabel('（可选）改用已保存的记录 JSON 文件').setInputFiles(forgedFile);
     await page.locator('#rec-source', { hasText: 'forged-records.json' }).waitFor();
     await chooseSnapshots(page);
     await page.getByRole('button', { name: '开始验证' }).click();
     const v = await verdict(page);
     t.equal(v.state, 'bad');
-    t.match(v.text, /第一处不一致：逐项比对抽取结果（第 1 项任务）/);
+    t.match(v.text, /第一处不一致：逐项比对抽取结果/);
     t.equal(await page.locator('li[data-step="seed"]').getAttribute('class'), 'ok', 'the seed still matched');
     await shot('verify-bad-task');
   });
@@ -205,6 +218,7 @@ t.test('portal in Chromium', async (t) => {
     }
     await page.goto(`${base}/verify/${s.committedPlanId}`);
     await page.locator('#rec-status', { hasText: '尚未抽取' }).waitFor();
+    await publicSettled(page);
     t.match(await page.locator('#records-note').textContent(), '服务器种子将在抽取后公开');
     await page.getByLabel('检查对象快照（entities.tsv）').setInputFiles(committed['entities.tsv']);
     await page.getByLabel('执法检查人员快照（inspectors.tsv）').setInputFiles(committed['inspectors.tsv']);
@@ -213,7 +227,7 @@ t.test('portal in Chromium', async (t) => {
     const v = await verdict(page);
     t.equal(v.state, 'ok', v.text);
     t.match(v.text, /快照摘要一致/);
-    t.equal(await page.locator('ol.steps li.ok').count(), 3, 'the three digests');
+    t.equal(await page.locator('#replay-steps li.ok').count(), 3, 'the three digests');
     // the drawn plan's files are not this plan's
     await chooseSnapshots(page);
     await page.getByRole('button', { name: '开始验证' }).click();

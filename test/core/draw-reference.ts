@@ -18,7 +18,7 @@ function ceilDiv(a: number, b: number): number {
   return Number((BigInt(a) + BigInt(b) - 1n) / BigInt(b));
 }
 
-export interface ReferenceTask {
+interface ReferenceTask {
   seq: number;
   entityId: string;
   grade: string;

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
-import { ADMIN_TOKEN, buildTestApp, onPostgres, openTestDatabase } from '../helper.ts';
+import { ADMIN_TOKEN, buildTestApp, onPostgres, openTestDatabase, soon, untilEntropyAt } from '../helper.ts';
 import { execRows, type Executor } from '../../src/db/client.ts';
 import { verifyLedger } from '../../src/core/ledger.ts';
 import { planBody, seedDirectories, syntheticDirectories } from '../fixtures/directories.ts';
@@ -73,12 +73,14 @@ if (onPostgres) {
     const plans = await Promise.all(
       [a, b, a, b].map(async (s) => JSON.parse((await call(s.base, 'POST', '/api/v1/plans', planBody())).body).id as string),
     );
-    const commits = await Promise.all(plans.map((id, i) => call([a, b][i % 2].base, 'POST', `/api/v1/plans/${id}/commit`)));
+    const entropyAt = soon(1500);
+    const commits = await Promise.all(plans.map((id, i) => call([a, b][i % 2].base, 'POST', `/api/v1/plans/${id}/commit`, { entropyAt })));
     t.same(
       commits.map((c) => c.status),
       [201, 201, 201, 201],
     );
     t.equal(new Set(plans).size, 4, 'distinct plan ids from the database sequence');
+    await untilEntropyAt(entropyAt);
 
     // Six draws of one plan, three at each process, all at once.
     const id = plans[0];
@@ -108,7 +110,9 @@ if (onPostgres) {
     const second = await buildTestApp(t, { database: { database: first.database, url: null } });
     await seedDirectories(first.database.db, syntheticDirectories(400));
     const plan = (await first.api('POST', '/api/v1/plans', { body: planBody() })).json();
-    t.equal((await second.api('POST', `/api/v1/plans/${plan.id}/commit`)).statusCode, 201);
+    const entropyAt = soon();
+    t.equal((await second.api('POST', `/api/v1/plans/${plan.id}/commit`, { body: { entropyAt } })).statusCode, 201);
+    await untilEntropyAt(entropyAt);
     const draws = await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
         [first, second][i % 2].api('POST', `/api/v1/plans/${plan.id}/draw`, { body: { publicEntropy: `try ${i}` } }),

@@ -1,12 +1,16 @@
 import t from 'tap';
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { buildTestApp, type TestApp } from '../helper.ts';
+import { buildTestApp, soon, untilEntropyAt, type TestApp } from '../helper.ts';
 import { execRows, type Executor } from '../../src/db/client.ts';
 import { SPEC_EXAMPLE, SPEC_EXAMPLE_EXPECTED } from '../core/spec-example.ts';
 import { verifyDraw } from '../../src/core/replay.ts';
 import { verifyLedger, ledgerEntryHash } from '../../src/core/ledger.ts';
 import { createDrawService } from '../../src/domain/draws/service.ts';
+import { composeCeremonyEntropy } from '../../src/core/ceremony.ts';
+import { bundleFromFiles, verifyBundleLedger } from '../../src/core/bundle.ts';
+import { gunzipSync } from 'node:zlib';
+import { parseTar } from 'nanotar';
 import { planBody, seedDirectories, specDirectories, syntheticDirectories } from '../fixtures/directories.ts';
 
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
@@ -20,11 +24,17 @@ async function specPlus(app: TestApp) {
   await seedDirectories(app.database.db, { inspectors: [{ id: 'WJ-03', departmentCode: 'WJW' }] });
 }
 
-async function committed(app: TestApp, body: Record<string, unknown> = {}) {
+/**
+ * A committed plan whose entropyAt is `ms` ahead; unless `wait: false`, this waits until then, so the
+ * draw may follow at once.
+ */
+async function committed(app: TestApp, body: Record<string, unknown> = {}, options: { ms?: number; wait?: boolean } = {}) {
   const plan = (await app.api('POST', '/api/v1/plans', { body: planBody(body) })).json();
-  const res = await app.api('POST', `/api/v1/plans/${plan.id}/commit`);
+  const entropyAt = soon(options.ms ?? 400);
+  const res = await app.api('POST', `/api/v1/plans/${plan.id}/commit`, { body: { entropyAt } });
   if (res.statusCode !== 201) throw new Error(`commit: ${res.statusCode} ${res.body}`);
-  return { id: plan.id as string, commit: res.json() };
+  if (options.wait ?? true) await untilEntropyAt(entropyAt);
+  return { id: plan.id as string, commit: res.json(), entropyAt };
 }
 
 async function files(app: TestApp, id: string) {
@@ -43,7 +53,7 @@ t.test('§7 through the service: the three digests, the refusal, then a draw tha
   t.equal(preview.snapshot.inspectorSnapshotDigest, SPEC_EXAMPLE_EXPECTED.inspectorSnapshotDigest);
   t.equal(preview.snapshot.recusalDigest, SPEC_EXAMPLE_EXPECTED.recusalDigest);
   // …but WJ-01's recusal leaves 92500108RQUKWFCX6A one WJW inspector: the commit is refused, naming both.
-  const refused = await api('POST', `/api/v1/plans/${plan.id}/commit`);
+  const refused = await api('POST', `/api/v1/plans/${plan.id}/commit`, { body: { entropyAt: soon(60_000) } });
   t.equal(refused.statusCode, 422);
   t.match(refused.json().message, /92500108RQUKWFCX6A/);
   t.match(refused.json().message, /WJW/);
@@ -54,13 +64,15 @@ t.test('§7 through the service: the three digests, the refusal, then a draw tha
 
   // A third WJW inspector makes it feasible; the entity file is still §7's, byte for byte.
   await seedDirectories(database.db, { inspectors: [{ id: 'WJ-03', departmentCode: 'WJW' }] });
-  const res = await api('POST', `/api/v1/plans/${plan.id}/commit`);
+  const entropyAt = soon(400);
+  const res = await api('POST', `/api/v1/plans/${plan.id}/commit`, { body: { entropyAt } });
   t.equal(res.statusCode, 201, res.body);
   const commit = res.json();
   t.same(
-    Object.keys(commit),
+    Object.keys(commit).sort(),
     [
       'protocol',
+      'records',
       'planId',
       'commitment',
       'entitySnapshotDigest',
@@ -70,10 +82,15 @@ t.test('§7 through the service: the three digests, the refusal, then a draw tha
       'strata',
       'inspectorsPerTask',
       'entropySource',
+      'entropyAt',
+      'poolRule',
       'committedAt',
-    ],
-    'exactly the §5 commit record',
+    ].sort(),
+    'exactly the §5 commit record, revision 2',
   );
+  t.equal(commit.records, 2);
+  t.equal(commit.entropyAt, entropyAt);
+  t.same(commit.poolRule, { items: ['SCJG-ZL', 'WJW-GW'], cooldownDays: 0, excludedCooldown: 0, excludedInactive: 0 });
   t.equal(commit.entitySnapshotDigest, SPEC_EXAMPLE_EXPECTED.entitySnapshotDigest);
   t.same(
     commit.strata,
@@ -98,16 +115,22 @@ t.test('§7 through the service: the three digests, the refusal, then a draw tha
   t.equal(sha256(stored.server_seed), commit.commitment, 'commitment = SHA-256 of the stored seed');
   t.match(stored.server_seed, /^[0-9a-f]{64}$/);
 
+  await untilEntropyAt(entropyAt);
   const drawn = await api('POST', `/api/v1/plans/${plan.id}/draw`, { body: { publicEntropy: SPEC_EXAMPLE.publicEntropy } });
   t.equal(drawn.statusCode, 201, drawn.body);
   const draw = drawn.json();
   t.equal(draw.serverSeed, stored.server_seed);
   t.same(draw.strata, SPEC_EXAMPLE_EXPECTED.strata);
   t.equal(draw.tasks.length, 7);
+  t.equal(draw.records, 2);
+  t.match(draw.taskDigest, /^[0-9a-f]{64}$/);
   t.notOk(
-    draw.tasks.some((x: { grade?: string }) => 'grade' in x),
-    'credit-4 is not public: no grades in the public record',
+    draw.tasks.some((x: { grade?: string; seq?: number }) => 'grade' in x || 'seq' in x),
+    'credit-4 is not public: neither grades nor seq in the public record',
   );
+  const publicIds = draw.tasks.map((x: { entityId: string }) => x.entityId);
+  t.same(publicIds, [...publicIds].sort(), 'public tasks sorted by entityId');
+  t.ok(Date.parse(draw.drawnAt) >= Date.parse(entropyAt), 'drawn after entropyAt');
   t.match(draw.drawnAt, ISO_MS);
   t.same(verifyDraw({ commit, draw, ...f }), { ok: true, seed: draw.seed, tasks: 7 }, 'the core replays it');
 
@@ -121,8 +144,26 @@ t.test('§7 through the service: the three digests, the refusal, then a draw tha
       .map((l) => l.split('\t') as [string, string]),
   );
   for (const task of full.draw.tasks) t.equal(task.grade, gradeOf.get(task.entityId), `task ${task.seq} grade`);
-  t.same({ ...full.draw, tasks: full.draw.tasks.map(({ grade: _g, ...rest }: { grade: string }) => rest) }, draw);
-  t.same(verifyDraw({ commit: full.commit, draw: full.draw, ...f }).ok, true);
+  t.same(
+    full.draw.tasks.map((x: { seq: number }) => x.seq),
+    [1, 2, 3, 4, 5, 6, 7],
+    'the full record: seq order',
+  );
+  t.same(
+    {
+      ...full.draw,
+      tasks: [...full.draw.tasks]
+        .sort((a: { entityId: string }, b: { entityId: string }) => (a.entityId < b.entityId ? -1 : 1))
+        .map(({ entityId, inspectors }: { entityId: string; inspectors: unknown }) => ({ entityId, inspectors })),
+    },
+    draw,
+    'the public record is the full one sorted by entityId, without seq and grade',
+  );
+  const taskFile = await api('GET', `/api/v1/plans/${plan.id}/snapshot/tasks.tsv`);
+  t.equal(taskFile.statusCode, 200);
+  t.equal(sha256(taskFile.body), draw.taskDigest, 'the task file hashes to taskDigest');
+  t.equal(full.draw.taskDigest, draw.taskDigest);
+  t.same(verifyDraw({ commit: full.commit, draw: full.draw, ...f, taskFile: taskFile.body }).ok, true);
 
   // Tasks: entity, grade, inspection mode from the scheme (credit-4 A = written), teams in protocol order.
   const tasks = await execRows<{ seq: number; entity_id: string; grade: string; mode: string; status: string }>(
@@ -131,7 +172,7 @@ t.test('§7 through the service: the three digests, the refusal, then a draw tha
   );
   t.same(
     tasks.map((x) => x.entity_id),
-    draw.tasks.map((x: { entityId: string }) => x.entityId),
+    full.draw.tasks.map((x: { entityId: string }) => x.entityId),
   );
   for (const x of tasks) t.equal(x.mode, x.grade === 'A' ? 'written' : 'onsite');
   t.ok(tasks.every((x) => x.status === 'assigned'));
@@ -143,7 +184,7 @@ t.test('§7 through the service: the three digests, the refusal, then a draw tha
   );
   t.same(
     team.map((m) => `${m.seq}:${m.department_code}:${m.inspector_id}`),
-    draw.tasks.flatMap((x: { seq: number; inspectors: { departmentCode: string; inspectorId: string }[] }) =>
+    full.draw.tasks.flatMap((x: { seq: number; inspectors: { departmentCode: string; inspectorId: string }[] }) =>
       x.inspectors.map((m) => `${x.seq}:${m.departmentCode}:${m.inspectorId}`),
     ),
   );
@@ -161,7 +202,7 @@ t.test('commit refusals: empty pool, not a draft; nothing half-made', async (t) 
   const { api, database } = app;
   await specPlus(app);
   const empty = (await api('POST', '/api/v1/plans', { body: planBody({ filters: { regions: ['500999'] } }) })).json();
-  const res = await api('POST', `/api/v1/plans/${empty.id}/commit`);
+  const res = await api('POST', `/api/v1/plans/${empty.id}/commit`, { body: { entropyAt: soon(60_000) } });
   t.equal(res.statusCode, 422);
   t.match(res.json().message, /pool is empty/);
   t.equal(await count(database.db, 'plan_commits'), 0);
@@ -174,7 +215,7 @@ t.test('commit refusals: empty pool, not a draft; nothing half-made', async (t) 
   t.equal((await api('POST', '/api/v1/plans/PLAN-2026-9999/commit')).statusCode, 404);
   // A department with too few eligible inspectors.
   const few = (await api('POST', '/api/v1/plans', { body: planBody({ inspectorsPerTask: { SCJG: 5, WJW: 2 } }) })).json();
-  const r = await api('POST', `/api/v1/plans/${few.id}/commit`);
+  const r = await api('POST', `/api/v1/plans/${few.id}/commit`, { body: { entropyAt: soon(60_000) } });
   t.equal(r.statusCode, 422);
   t.match(r.json().message, /SCJG/);
   t.equal(await count(database.db, 'ledger'), 1, 'only the one good commit is in the ledger');
@@ -185,12 +226,13 @@ t.test('Idempotency-Key on commit: the retry returns the same record', async (t)
   await specPlus(app);
   const plan = (await app.api('POST', '/api/v1/plans', { body: planBody() })).json();
   const headers = { 'idempotency-key': 'commit-1' };
-  const first = await app.api('POST', `/api/v1/plans/${plan.id}/commit`, { headers });
+  const body = { entropyAt: soon(60_000) };
+  const first = await app.api('POST', `/api/v1/plans/${plan.id}/commit`, { headers, body });
   t.equal(first.statusCode, 201);
-  const again = await app.api('POST', `/api/v1/plans/${plan.id}/commit`, { headers });
+  const again = await app.api('POST', `/api/v1/plans/${plan.id}/commit`, { headers, body });
   t.equal(again.statusCode, 200);
   t.equal(again.body, first.body, 'identical body');
-  t.equal((await app.api('POST', `/api/v1/plans/${plan.id}/commit`, { headers: { 'idempotency-key': 'other' } })).statusCode, 409);
+  t.equal((await app.api('POST', `/api/v1/plans/${plan.id}/commit`, { headers: { 'idempotency-key': 'other' }, body })).statusCode, 409);
   t.equal(await count(app.database.db, 'ledger'), 1);
 });
 
@@ -266,14 +308,17 @@ t.test('a public grade scheme publishes grades', async (t) => {
       }),
     })
   ).json();
-  await api('POST', `/api/v1/plans/${plan.id}/commit`);
+  const entropyAt = soon();
+  t.equal((await api('POST', `/api/v1/plans/${plan.id}/commit`, { body: { entropyAt } })).statusCode, 201);
+  await untilEntropyAt(entropyAt);
   const draw = (await api('POST', `/api/v1/plans/${plan.id}/draw`, { body: { publicEntropy: '' } })).json();
   t.same(
-    draw.tasks.map((x: { entityId: string; grade: string }) => `${x.entityId}:${x.grade}`),
-    ['E2:GREEN', 'E3:BLUE', 'E1:RED'],
+    draw.tasks.map((x: { seq: number; entityId: string; grade: string }) => `${x.seq}:${x.entityId}:${x.grade}`),
+    ['3:E1:RED', '1:E2:GREEN', '2:E3:BLUE'],
+    'sorted by entityId, each with its seq and grade (a public scheme)',
   );
   const pub = (await api('GET', `/public/v1/plans/${plan.id}`, { token: null })).json();
-  t.equal(pub.draw.tasks[0].grade, 'GREEN');
+  t.equal(pub.draw.tasks[0].grade, 'RED');
   t.equal(pub.gradeScheme.public, true);
 });
 
@@ -330,30 +375,28 @@ t.test('a draw written in several insert batches: every task and team as in the 
   const { id, commit } = await committed(app);
   // batches of 7: the statements are sent together and must all land, in one transaction
   const service = createDrawService(database, { taskBatch: 7 });
-  const { statusCode, recordJson } = await service.draw(id, 'batches', { tokenId: null }, null);
+  const { statusCode, recordJson } = await service.draw(id, { publicEntropy: 'batches' }, { tokenId: null }, null);
   t.equal(statusCode, 201);
   const draw = JSON.parse(recordJson);
   t.ok(draw.tasks.length > 7 * 5, `${draw.tasks.length} tasks`);
+  t.same(verifyDraw({ commit, draw, ...(await files(app, id)) }).ok, true, 'and it replays');
+  // the full record (seq order) is what the rows hold
+  const full = (await app.api('GET', `/api/v1/plans/${id}/record`)).json();
   const rows = await execRows<{ seq: number; entity_id: string; team_departments: string[]; team_inspectors: string[] }>(
     database.db,
     sql`SELECT seq, entity_id, team_departments, team_inspectors FROM tasks WHERE plan_id = ${id} ORDER BY seq`,
   );
   t.same(
     rows.map((r) => [Number(r.seq), r.entity_id, r.team_departments, r.team_inspectors]),
-    draw.tasks.map((x: { seq: number; entityId: string; inspectors: { departmentCode: string; inspectorId: string }[] }) => [
+    full.draw.tasks.map((x: { seq: number; entityId: string; inspectors: { departmentCode: string; inspectorId: string }[] }) => [
       x.seq,
       x.entityId,
       x.inspectors.map((m) => m.departmentCode),
       x.inspectors.map((m) => m.inspectorId),
     ]),
   );
-  t.same(verifyDraw({ commit, draw, ...(await files(app, id)) }).ok, true, 'and it replays');
-  // what the API answers for this plan's record is the same record
-  const full = (await app.api('GET', `/api/v1/plans/${id}/record`)).json();
-  t.same(
-    full.draw.tasks.map(({ grade: _g, ...rest }: { grade: string }) => rest),
-    draw.tasks,
-  );
+  t.same(verifyDraw({ commit, draw: full.draw, ...(await files(app, id)) }).ok, true, 'the full record replays too');
+  t.equal(full.draw.taskDigest, draw.taskDigest);
 });
 
 t.test('draw input and state checks', async (t) => {
@@ -368,7 +411,13 @@ t.test('draw input and state checks', async (t) => {
   t.equal(res.json().details[0].field, 'publicEntropy');
   res = await api('POST', `/api/v1/plans/${id}/draw`, { body: { publicEntropy: 'x'.repeat(257) } });
   t.equal(res.statusCode, 422);
-  t.equal((await api('POST', `/api/v1/plans/${id}/draw`, { body: {} })).statusCode, 400);
+  t.equal((await api('POST', `/api/v1/plans/${id}/draw`, { body: {} })).statusCode, 422, 'neither publicEntropy nor contributions');
+  res = await api('POST', `/api/v1/plans/${id}/draw`, { body: { publicEntropy: 'x', contributions: [{ witness: 'a', value: '1' }] } });
+  t.equal(res.statusCode, 422, 'both');
+  res = await api('POST', `/api/v1/plans/${id}/draw`, { body: { contributions: [{ witness: 'a', value: '1' }] } });
+  t.equal(res.statusCode, 422, 'contributions for a plan without witnesses');
+  t.equal(res.json().details[0].field, 'contributions');
+  t.equal((await api('POST', `/api/v1/plans/${id}/draw`, { body: { publicEntropy: 'x', other: 1 } })).statusCode, 400);
   t.equal((await api('POST', `/api/v1/plans/${id}/draw`, { body: { publicEntropy: 'x' }, token: await token('auditor') })).statusCode, 403);
   t.equal(await count(database.db, 'plan_draws'), 0);
   // 256 characters (code points) are fine, even outside the BMP.
@@ -381,7 +430,7 @@ t.test('void: reveals the seed, blocks the draw, deletes nothing', async (t) => 
   const app = await buildTestApp(t);
   const { api, database } = app;
   await seedDirectories(database.db, syntheticDirectories(30));
-  const { id, commit } = await committed(app);
+  const { id, commit } = await committed(app, {}, { ms: 60_000, wait: false });
   t.equal((await api('POST', `/api/v1/plans/${id}/void`, { body: { reason: '  ' } })).statusCode, 422);
   const res = await api('POST', `/api/v1/plans/${id}/void`, { body: { reason: '抽查事项调整，重新制定计划' }, headers: { 'idempotency-key': 'v1' } });
   t.equal(res.statusCode, 200, res.body);
@@ -439,7 +488,8 @@ t.test('crash safety: a draw or commit failing half-way leaves nothing (a real d
   t.equal(await count(database.db, 'task_inspectors'), 0, 'no teams');
   t.equal((await api('GET', `/api/v1/plans/${id}`)).json().status, 'committed');
   const draft = (await api('POST', '/api/v1/plans', { body: planBody() })).json();
-  t.equal((await api('POST', `/api/v1/plans/${draft.id}/commit`)).statusCode, 500);
+  const later = { entropyAt: soon(60_000) };
+  t.equal((await api('POST', `/api/v1/plans/${draft.id}/commit`, { body: later })).statusCode, 500);
   t.equal(await count(database.db, 'plan_commits'), 1, 'no second commit record');
   t.equal((await api('GET', `/api/v1/plans/${draft.id}`)).json().status, 'draft');
   t.same((await api('GET', '/public/v1/ledger/head')).json(), before, 'no ledger entry');
@@ -447,7 +497,7 @@ t.test('crash safety: a draw or commit failing half-way leaves nothing (a real d
   await database.db.execute(sql.raw('DROP TRIGGER test_refuse_ledger ON ledger'));
   const ok = await api('POST', `/api/v1/plans/${id}/draw`, { body: { publicEntropy: 'x' } });
   t.equal(ok.statusCode, 201, 'the same draw works once the fault is gone');
-  t.equal((await api('POST', `/api/v1/plans/${draft.id}/commit`)).statusCode, 201);
+  t.equal((await api('POST', `/api/v1/plans/${draft.id}/commit`, { body: later })).statusCode, 201);
   t.equal(await count(database.db, 'tasks'), ok.json().tasks.length);
   t.match(verifyLedger((await api('GET', '/public/v1/ledger')).json().items), { ok: true, seq: 3 });
 });
@@ -456,7 +506,7 @@ t.test('snapshot downloads: auditors only, byte for byte, sha256 = digest', asyn
   const app = await buildTestApp(t);
   const { api, database, token } = app;
   await seedDirectories(database.db, syntheticDirectories(3000));
-  const { id, commit } = await committed(app, { ratiosBp: { A: 100, B: 100, C: 100, D: 100 } });
+  const { id, commit } = await committed(app, { ratiosBp: { A: 100, B: 100, C: 100, D: 100 } }, { ms: 10_000, wait: false });
   const auditor = await token('auditor');
   const planner = await token('planner');
   for (const [file, key] of [
@@ -480,4 +530,218 @@ t.test('snapshot downloads: auditors only, byte for byte, sha256 = digest', asyn
   t.equal((await api('GET', `/api/v1/plans/${id}/record`, { token: auditor })).statusCode, 200);
   const draft = (await api('POST', '/api/v1/plans', { body: planBody() })).json();
   t.equal((await api('GET', `/api/v1/plans/${draft.id}/record`, { token: auditor })).statusCode, 404);
+});
+
+t.test('the timing rule: no draw before entropyAt (422, saying when), no void from it on (409)', async (t) => {
+  const app = await buildTestApp(t);
+  const { api, database } = app;
+  await seedDirectories(database.db, syntheticDirectories(30));
+  const { id, entropyAt } = await committed(app, {}, { ms: 1500, wait: false });
+  const early = await api('POST', `/api/v1/plans/${id}/draw`, { body: { publicEntropy: 'too early' } });
+  t.equal(early.statusCode, 422);
+  t.equal(early.json().details[0].field, 'entropyAt');
+  const beijing = new Date(Date.parse(entropyAt) + 8 * 3_600_000).toISOString().replace('T', ' ').slice(0, 19);
+  t.equal(early.json().message, `the draw is announced for ${entropyAt} (北京时间 ${beijing}); it cannot be made earlier`);
+  t.equal(await count(database.db, 'plan_draws'), 0);
+  // A second plan, voided in time; this one waits for its entropyAt and can then no longer be voided.
+  const other = await committed(app, {}, { ms: 60_000, wait: false });
+  t.equal((await api('POST', `/api/v1/plans/${other.id}/void`, { body: { reason: '提前作废' } })).statusCode, 200, 'a void before entropyAt');
+  await untilEntropyAt(entropyAt);
+  const late = await api('POST', `/api/v1/plans/${id}/void`, { body: { reason: '看到熵值后作废' } });
+  t.equal(late.statusCode, 409);
+  t.match(late.json().message, new RegExp(`can no longer be voided: its public entropy was announced for ${entropyAt.replace(/[.]/g, '\\.')}`));
+  t.equal((await api('GET', `/api/v1/plans/${id}`)).json().status, 'committed');
+  const drawn = await api('POST', `/api/v1/plans/${id}/draw`, { body: { publicEntropy: 'on time' } });
+  t.equal(drawn.statusCode, 201, drawn.body);
+  t.ok(Date.parse(drawn.json().drawnAt) >= Date.parse(entropyAt));
+  t.same(
+    (await api('GET', `/public/v1/ledger?plan=${id}`)).json().items.map((e: { kind: string }) => e.kind),
+    ['plan.committed', 'plan.drawn'],
+    'the refused void left no entry',
+  );
+});
+
+t.test('the draw ceremony: one contribution per witness, in order; the entropy is their composition', async (t) => {
+  const app = await buildTestApp(t);
+  const { api, database } = app;
+  await specPlus(app);
+  const witnesses = ['区司法局', '区纪委监委派驻组'];
+  const { id, commit } = await committed(app, { witnesses });
+  const draw = (body: unknown) => api('POST', `/api/v1/plans/${id}/draw`, { body });
+  const refusals: [string, unknown][] = [
+    ['publicEntropy instead of contributions', { publicEntropy: '6 2 5' }],
+    ['a witness missing', { contributions: [{ witness: '区司法局', value: '6 2 5' }] }],
+    [
+      'the wrong order',
+      {
+        contributions: [
+          { witness: '区纪委监委派驻组', value: '3 1 4' },
+          { witness: '区司法局', value: '6 2 5' },
+        ],
+      },
+    ],
+    [
+      'a stranger',
+      {
+        contributions: [
+          { witness: '区司法局', value: '6 2 5' },
+          { witness: '企业代表', value: '3 1 4' },
+        ],
+      },
+    ],
+    [
+      'an empty value',
+      {
+        contributions: [
+          { witness: '区司法局', value: '6 2 5' },
+          { witness: '区纪委监委派驻组', value: '' },
+        ],
+      },
+    ],
+  ];
+  for (const [what, body] of refusals) {
+    const res = await draw(body);
+    t.ok(res.statusCode === 422 || res.statusCode === 400, `${what}: refused (${res.statusCode} ${res.body})`);
+    if (res.statusCode === 422) t.equal(res.json().details[0].field, 'contributions', `${what}: names contributions`);
+  }
+  t.equal(await count(database.db, 'plan_draws'), 0);
+
+  const contributions = [
+    { witness: '区司法局', value: '6 2 5 3 1' },
+    { witness: '区纪委监委派驻组', value: '4 4 2 6 1' },
+  ];
+  const res = await draw({ contributions });
+  t.equal(res.statusCode, 201, res.body);
+  const record = res.json();
+  t.same(record.contributions, contributions, 'the record shows each contribution');
+  t.equal(record.publicEntropy, composeCeremonyEntropy(contributions));
+  t.equal(record.publicEntropy, `ceremony-v1:${sha256('区司法局\t6 2 5 3 1\n区纪委监委派驻组\t4 4 2 6 1\n')}`);
+  t.same(verifyDraw({ commit, draw: record, ...(await files(app, id)) }).ok, true, 'it replays');
+  const [entry] = (await api('GET', `/public/v1/ledger?plan=${id}`)).json().items.filter((e: { kind: string }) => e.kind === 'plan.drawn');
+  t.same(entry.body.contributions, contributions, 'the ledger holds them');
+  const plan = (await api('GET', `/api/v1/plans/${id}`)).json();
+  t.same(plan.witnesses, witnesses);
+  t.same(plan.draw.contributions, contributions);
+  t.equal(plan.draw.publicEntropy, record.publicEntropy);
+  const full = (await api('GET', `/api/v1/plans/${id}/record`)).json();
+  t.same(full.draw.contributions, contributions);
+  t.equal((await draw({ contributions })).statusCode, 409, 'drawn once');
+});
+
+t.test('the task file and the replay bundle: auditors only, digests hold, nanotar reads it', async (t) => {
+  const app = await buildTestApp(t);
+  const { api, token } = app;
+  await specPlus(app);
+  const { id, commit } = await committed(app);
+  const auditor = await token('auditor');
+  const planner = await token('planner');
+  t.equal((await api('GET', `/api/v1/plans/${id}/snapshot/tasks.tsv`, { token: auditor })).statusCode, 404, 'no task file before the draw');
+
+  // Before the draw the bundle has no task file.
+  let res = await api('GET', `/api/v1/plans/${id}/bundle.tar.gz`, { token: auditor });
+  t.equal(res.statusCode, 200);
+  let names = parseTar(gunzipSync(res.raw)).map((f) => f.name);
+  t.same(names.sort(), ['README.md', 'entities.tsv', 'inspectors.tsv', 'ledger.json', 'recusals.tsv', 'record.json'].map((n) => `${id}/${n}`).sort());
+
+  const draw = (await api('POST', `/api/v1/plans/${id}/draw`, { body: { publicEntropy: SPEC_EXAMPLE.publicEntropy } })).json();
+  const taskFile = await api('GET', `/api/v1/plans/${id}/snapshot/tasks.tsv`, { token: auditor });
+  t.equal(taskFile.statusCode, 200);
+  t.equal(taskFile.headers['content-type'], 'text/tab-separated-values; charset=utf-8');
+  t.equal(sha256(taskFile.body), draw.taskDigest, 'sha256 of the task file = taskDigest');
+  t.equal(taskFile.headers.etag, `"${draw.taskDigest}"`);
+  t.equal(Number(taskFile.headers['content-length']), taskFile.raw.length);
+  t.equal(taskFile.body.split('\n').length - 1, 7);
+  t.match(taskFile.body, /^1\t[0-9A-Z]+\t[A-D]\tSCJG:SJ-00\d,SCJG:SJ-00\d,WJW:WJ-0\d,WJW:WJ-0\d\n/);
+  t.equal((await api('GET', `/api/v1/plans/${id}/snapshot/tasks.tsv`, { token: planner })).statusCode, 403);
+  t.equal((await api('GET', `/api/v1/plans/${id}/bundle.tar.gz`, { token: planner })).statusCode, 403);
+  t.equal((await api('GET', '/api/v1/plans/PLAN-2026-9999/bundle.tar.gz', { token: auditor })).statusCode, 404);
+
+  res = await api('GET', `/api/v1/plans/${id}/bundle.tar.gz`, { token: auditor });
+  t.equal(res.statusCode, 200);
+  t.equal(res.headers['content-type'], 'application/gzip');
+  t.equal(res.headers['content-disposition'], `attachment; filename="${id}.tar.gz"`);
+  const members = parseTar(gunzipSync(res.raw));
+  names = members.map((f) => f.name);
+  t.same(
+    names.sort(),
+    ['README.md', 'entities.tsv', 'inspectors.tsv', 'ledger.json', 'recusals.tsv', 'record.json', 'tasks.tsv'].map((n) => `${id}/${n}`).sort(),
+    'the 7 files, in one folder named by the plan',
+  );
+  const file = (name: string) => Buffer.from(members.find((m) => m.name === `${id}/${name}`)!.data!);
+  t.equal(sha256(file('entities.tsv').toString('utf8')), commit.entitySnapshotDigest);
+  t.equal(sha256(file('inspectors.tsv').toString('utf8')), commit.inspectorSnapshotDigest);
+  t.equal(sha256(file('recusals.tsv').toString('utf8')), commit.recusalDigest);
+  t.equal(sha256(file('tasks.tsv').toString('utf8')), draw.taskDigest, 'tasks.tsv hashes to taskDigest');
+  t.equal(
+    file('record.json').toString('utf8'),
+    (await api('GET', `/api/v1/plans/${id}/record`, { token: auditor })).body,
+    'record.json = GET …/record',
+  );
+  t.same(JSON.parse(file('ledger.json').toString('utf8')), (await api('GET', `/public/v1/ledger?plan=${id}`)).json().items);
+  const readme = file('README.md').toString('utf8');
+  t.match(readme, `npm run replay -- --bundle ${id}.tar.gz`);
+  t.match(readme, 'sha256sum');
+  t.match(readme, `${draw.taskDigest}  tasks.tsv`);
+
+  // The core reads it, and everything replays from it.
+  const bundle = bundleFromFiles(new Map(members.map((m) => [m.name, m.data ?? new Uint8Array()])));
+  t.equal(bundle.planId, id);
+  t.match(verifyBundleLedger(bundle), { ok: true });
+  const replay = verifyDraw({
+    commit: bundle.record.commit,
+    draw: bundle.record.draw!,
+    entitySnapshot: bundle.entities,
+    inspectorSnapshot: bundle.inspectors,
+    recusalSnapshot: bundle.recusals,
+    taskFile: bundle.tasks!,
+  });
+  t.same(replay, { ok: true, seed: draw.seed, tasks: 7 }, 'the full replay from the bundle passes');
+  const tampered = bundle.tasks!.replace(/\tSCJG:SJ-00(\d)/, (_m, d) => `\tSCJG:SJ-00${d === '1' ? '2' : '1'}`);
+  t.equal(
+    verifyDraw({
+      commit: bundle.record.commit,
+      draw: bundle.record.draw!,
+      entitySnapshot: bundle.entities,
+      inspectorSnapshot: bundle.inspectors,
+      recusalSnapshot: bundle.recusals,
+      taskFile: tampered,
+    }).ok,
+    false,
+    'and fails on a tampered task file',
+  );
+});
+
+t.test('a plan committed under records revision 1 (before the upgrade) is still drawn, read and bundled', async (t) => {
+  const app = await buildTestApp(t);
+  const { api, database } = app;
+  await specPlus(app);
+  const { id, commit } = await committed(app, {}, { ms: 60_000, wait: false });
+  // What a revision-1 commit left in the database: a record without records, entropyAt and poolRule, no entropy_at.
+  const { records: _r, entropyAt: _e, poolRule: _p, ...rev1 } = commit;
+  await database.db.execute(sql`UPDATE plan_commits SET record = ${JSON.stringify(rev1)}::json, entropy_at = NULL WHERE plan_id = ${id}`);
+  t.equal((await api('GET', `/api/v1/plans/${id}`)).json().entropyAt, null, 'no announced time');
+  const res = await api('POST', `/api/v1/plans/${id}/draw`, { body: { publicEntropy: SPEC_EXAMPLE.publicEntropy } });
+  t.equal(res.statusCode, 201, 'no timing rule without entropyAt');
+  const draw = res.json();
+  t.equal(draw.records, undefined, 'a revision-1 draw record');
+  t.equal(draw.taskDigest, undefined);
+  t.same(
+    draw.tasks.map((x: { seq: number }) => x.seq),
+    [1, 2, 3, 4, 5, 6, 7],
+    'revision 1: seq order',
+  );
+  const full = (await api('GET', `/api/v1/plans/${id}/record`)).json();
+  t.same(full.commit, rev1);
+  t.ok(
+    full.draw.tasks.every((x: { grade: string }) => /^[A-D]$/.test(x.grade)),
+    'grades for auditors',
+  );
+  const f = await files(app, id);
+  const taskFile = (await api('GET', `/api/v1/plans/${id}/snapshot/tasks.tsv`)).body;
+  t.same(verifyDraw({ commit: full.commit, draw: full.draw, ...f, taskFile }), { ok: true, seed: draw.seed, tasks: 7 }, 'it replays');
+  t.same(verifyDraw({ commit: rev1, draw, ...f }).ok, true, 'the public record replays');
+  const bundle = await api('GET', `/api/v1/plans/${id}/bundle.tar.gz`);
+  t.equal(bundle.statusCode, 200);
+  const readme = parseTar(gunzipSync(bundle.raw)).find((m) => m.name === `${id}/README.md`)!.text;
+  t.match(readme, `任务文件 SHA-256：${sha256(taskFile)}`);
 });

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { sql } from 'drizzle-orm';
-import { buildTestApp } from '../helper.ts';
+import { buildTestApp, commitAndWait, soon } from '../helper.ts';
 import { execRows } from '../../src/db/client.ts';
 import { SPEC_EXAMPLE_EXPECTED } from '../core/spec-example.ts';
 import { planBody, seedDirectories, specDirectories, syntheticDirectories } from '../fixtures/directories.ts';
@@ -67,6 +67,9 @@ t.test('validation: every problem named, nothing stored', async (t) => {
     ['a missing grade', { ratiosBp: { A: 1, B: 1, C: 1 } }, 'ratiosBp.D'],
     ['window backwards', { window: { from: '2026-12-31', to: '2026-12-01' } }, 'window'],
     ['blank title', { title: '   ' }, 'title'],
+    ['a witness named twice', { witnesses: ['区司法局', ' 区司法局'] }, 'witnesses'],
+    ['a blank witness', { witnesses: ['区司法局', '  '] }, 'witnesses[1]'],
+    ['a witness with a control character', { witnesses: ['区司法局\u0007'] }, 'witnesses[0]'],
   ];
   for (const [what, override, field] of cases) {
     const res = await api('POST', '/api/v1/plans', { body: planBody(override) });
@@ -81,6 +84,10 @@ t.test('validation: every problem named, nothing stored', async (t) => {
   t.equal((await api('POST', '/api/v1/plans', { body: planBody({ items: [] }) })).statusCode, 400, 'no items');
   t.equal((await api('POST', '/api/v1/plans', { body: planBody({ items: ['SCJG-ZL', 'SCJG-ZL'] }) })).statusCode, 400, 'an item twice');
   t.equal((await api('POST', '/api/v1/plans', { body: planBody({ ratiosBp: { A: 10001, B: 1, C: 1, D: 1 } }) })).statusCode, 400, 'ratio > 10000');
+  t.equal((await api('POST', '/api/v1/plans', { body: planBody({ entropyAt: 'tomorrow' }) })).statusCode, 400, 'entropyAt not an instant');
+  t.equal((await api('POST', '/api/v1/plans', { body: planBody({ witnesses: ['x'.repeat(65)] }) })).statusCode, 400, 'a witness name > 64');
+  const eleven = Array.from({ length: 11 }, (_, i) => `见证人 ${i + 1}`);
+  t.equal((await api('POST', '/api/v1/plans', { body: planBody({ witnesses: eleven }) })).statusCode, 400, 'more than 10 witnesses');
   t.equal(await count(database.db, 'plans'), 0, 'nothing stored');
 });
 
@@ -182,7 +189,14 @@ t.test('preview: strata, counts, 3% floor, inspector load, feasibility, §7 dige
   t.equal(p.population, 12);
   t.equal(p.drawn, 7);
   t.equal(p.overallRatio, 7 / 12);
-  t.same(p.warnings, []);
+  // credit-4 is not public: D at 100% and the single draws of A and C would tell on grades.
+  t.same(
+    p.warnings.map((w: { code: string }) => w.code),
+    ['full_ratio_non_public', 'single_draw_in_grade', 'single_draw_in_grade'],
+  );
+  t.match(p.warnings[0].message, /grade D .*100%/);
+  t.match(p.warnings[1].message, /grade A draws exactly 1/);
+  t.match(p.warnings[2].message, /grade C draws exactly 1/);
   t.same(p.inspectors, [
     { departmentCode: 'SCJG', perTask: 2, eligible: 4, averageLoad: 3.5, cap: 4 },
     { departmentCode: 'WJW', perTask: 2, eligible: 2, averageLoad: 7, cap: 7 },
@@ -238,7 +252,7 @@ t.test('the pool: filters, target type, status, default grade, qualifications, c
   });
   const snapshotOf = async (body: Record<string, unknown>) => {
     const plan = (await api('POST', '/api/v1/plans', { body: planBody(body) })).json();
-    const commit = await api('POST', `/api/v1/plans/${plan.id}/commit`);
+    const commit = await commitAndWait({ api }, plan.id);
     t.equal(commit.statusCode, 201, commit.body);
     const file = async (name: string) => (await api('GET', `/api/v1/plans/${plan.id}/snapshot/${name}`)).body;
     return { id: plan.id as string, entities: await file('entities.tsv'), inspectors: await file('inspectors.tsv') };
@@ -276,7 +290,7 @@ t.test('cooldown counts only drawn plans with one of the items, within the windo
       body: planBody({ items: ['WJW-GW'], inspectorsPerTask: { WJW: 2 }, ratiosBp: { A: 5000, B: 5000, C: 5000, D: 5000 } }),
     })
   ).json();
-  t.equal((await api('POST', `/api/v1/plans/${first.id}/commit`)).statusCode, 201);
+  t.equal((await commitAndWait({ api }, first.id)).statusCode, 201);
   const draw = (await api('POST', `/api/v1/plans/${first.id}/draw`, { body: { publicEntropy: '1' } })).json();
   const drawnIds = new Set(draw.tasks.map((x: { entityId: string }) => x.entityId));
   t.ok(drawnIds.size > 0 && drawnIds.size < 20);
@@ -296,7 +310,7 @@ t.test('cooldown counts only drawn plans with one of the items, within the windo
   t.equal(await population({ ...all, items: ['WJW-GW'], inspectorsPerTask: { WJW: 2 }, cooldownDays: 90 }), 20, 'drawn long ago');
   // A committed-but-voided plan never counts (it was never drawn).
   const voided = (await api('POST', '/api/v1/plans', { body: planBody({ ...all, items: ['SCJG-ZL'], inspectorsPerTask: { SCJG: 2 } }) })).json();
-  await api('POST', `/api/v1/plans/${voided.id}/commit`);
+  await api('POST', `/api/v1/plans/${voided.id}/commit`, { body: { entropyAt: soon(60_000) } });
   t.equal((await api('POST', `/api/v1/plans/${voided.id}/void`, { body: { reason: '重复计划' } })).statusCode, 200);
   t.equal(await population({ ...all, items: ['SCJG-ZL'], inspectorsPerTask: { SCJG: 2 }, cooldownDays: 90 }), 20);
 });
@@ -305,7 +319,146 @@ t.test('a plan patched after commit is refused', async (t) => {
   const { api, database } = await buildTestApp(t);
   await seedDirectories(database.db, syntheticDirectories(10));
   const plan = (await api('POST', '/api/v1/plans', { body: planBody() })).json();
-  t.equal((await api('POST', `/api/v1/plans/${plan.id}/commit`)).statusCode, 201);
+  t.equal((await api('POST', `/api/v1/plans/${plan.id}/commit`, { body: { entropyAt: soon(60_000) } })).statusCode, 201);
   t.equal((await api('PATCH', `/api/v1/plans/${plan.id}`, { body: { title: 'x' } })).statusCode, 409);
   t.equal((await api('GET', `/api/v1/plans/${plan.id}/preview`)).statusCode, 409, 'preview is for drafts');
+});
+
+t.test('entropyAt and witnesses: on the plan, patched, and the commit’s timing rule', async (t) => {
+  const { api, database } = await buildTestApp(t);
+  await seedDirectories(database.db, syntheticDirectories(40));
+  const witnesses = ['区司法局', '区纪委监委派驻组', '企业代表'];
+  const at = new Date(Date.now() + 3_600_000).toISOString();
+  const created = await api('POST', '/api/v1/plans', { body: planBody({ entropyAt: at.replace('Z', '+00:00'), witnesses }) });
+  t.equal(created.statusCode, 201, created.body);
+  const plan = created.json();
+  t.equal(plan.entropyAt, at, 'normalized to UTC with milliseconds');
+  t.same(plan.witnesses, witnesses);
+  let patched = (await api('PATCH', `/api/v1/plans/${plan.id}`, { body: { witnesses: ['区司法局'] } })).json();
+  t.same(patched.witnesses, ['区司法局']);
+  t.equal(patched.entropyAt, at, 'other fields kept');
+  patched = (await api('PATCH', `/api/v1/plans/${plan.id}`, { body: { entropyAt: null } })).json();
+  t.equal(patched.entropyAt, null, 'entropyAt cleared');
+
+  // Without entropyAt anywhere the commit is refused, naming entropyAt.
+  let res = await api('POST', `/api/v1/plans/${plan.id}/commit`);
+  t.equal(res.statusCode, 422);
+  t.equal(res.json().details[0].field, 'entropyAt');
+  // Not later than the commit: refused.
+  for (const early of [new Date(Date.now() - 1000).toISOString(), new Date().toISOString()]) {
+    res = await api('POST', `/api/v1/plans/${plan.id}/commit`, { body: { entropyAt: early } });
+    t.equal(res.statusCode, 422, `entropyAt ${early}`);
+    t.equal(res.json().details[0].field, 'entropyAt');
+    t.match(res.json().message, /not later than the commit/);
+  }
+  t.equal((await api('POST', `/api/v1/plans/${plan.id}/commit`, { body: { entropyAt: 'soon' } })).statusCode, 400);
+  t.equal(await count(database.db, 'plan_commits'), 0, 'nothing committed');
+
+  // The plan's entropyAt is used when the commit gives none…
+  await api('PATCH', `/api/v1/plans/${plan.id}`, { body: { entropyAt: at } });
+  res = await api('POST', `/api/v1/plans/${plan.id}/commit`);
+  t.equal(res.statusCode, 201, res.body);
+  t.equal(res.json().entropyAt, at);
+  t.equal(res.json().records, 2);
+  t.equal((await api('GET', `/api/v1/plans/${plan.id}`)).json().entropyAt, at);
+  // …and the commit's overrides it.
+  const other = (await api('POST', '/api/v1/plans', { body: planBody({ entropyAt: at }) })).json();
+  const override = new Date(Date.now() + 7_200_000).toISOString();
+  res = await api('POST', `/api/v1/plans/${other.id}/commit`, { body: { entropyAt: override } });
+  t.equal(res.json().entropyAt, override);
+  t.equal((await api('GET', `/api/v1/plans/${other.id}`)).json().entropyAt, override, 'the plan shows the committed entropyAt');
+});
+
+t.test('poolRule: items, filters as given, cooldown and the entities each exclusion left out', async (t) => {
+  const { api, database } = await buildTestApp(t);
+  await seedDirectories(database.db, {
+    departments: [{ code: 'WJW' }],
+    items: [{ code: 'GW', departmentCode: 'WJW', gradeScheme: 'credit-4', targetType: 'company' }],
+    entities: [
+      { id: 'C1', type: 'company', region: '500103' },
+      { id: 'C2', type: 'company', region: '500103' },
+      { id: 'C3', type: 'company', region: '500103' },
+      { id: 'C4', type: 'company', region: '500103', status: 'deregistered' },
+      { id: 'C5', type: 'company', region: '500105', status: 'deregistered' },
+      { id: 'S1', type: 'shop', region: '500103', status: 'deregistered' },
+    ],
+    inspectors: [
+      { id: 'WJ-1', departmentCode: 'WJW' },
+      { id: 'WJ-2', departmentCode: 'WJW' },
+    ],
+  });
+  const body = planBody({ items: ['GW'], inspectorsPerTask: { WJW: 2 }, ratiosBp: { A: 0, B: 3400, C: 0, D: 0 }, filters: { regions: ['500103'] } });
+  const first = (await api('POST', '/api/v1/plans', { body })).json();
+  const c1 = await commitAndWait({ api }, first.id);
+  t.same(
+    c1.json().poolRule,
+    {
+      items: ['GW'],
+      regions: ['500103'],
+      cooldownDays: 0,
+      excludedCooldown: 0,
+      excludedInactive: 1,
+    },
+    'C4 is inactive; C5 (another region) and S1 (a shop) never matched',
+  );
+  const drawn = (await api('POST', `/api/v1/plans/${first.id}/draw`, { body: { publicEntropy: 'x' } })).json();
+  t.equal(drawn.tasks.length, 2);
+  const second = (await api('POST', '/api/v1/plans', { body: { ...body, cooldownDays: 30 } })).json();
+  const c2 = await api('POST', `/api/v1/plans/${second.id}/commit`, { body: { entropyAt: soon(60_000) } });
+  t.equal(c2.statusCode, 201, c2.body);
+  t.match(c2.json().poolRule, { cooldownDays: 30, excludedCooldown: 2, excludedInactive: 1 });
+  t.equal(c2.json().strata[1].population, 1, 'one entity left in the pool');
+});
+
+t.test('preview warnings: full ratio and single draws on a non-public scheme, inspector load, 3%', async (t) => {
+  const { api, database } = await buildTestApp(t, { config: { maxAverageLoad: 5 } });
+  await seedDirectories(database.db, syntheticDirectories(200));
+  const codes = async (body: Record<string, unknown>) => {
+    const plan = (await api('POST', '/api/v1/plans', { body: planBody(body) })).json();
+    const p = (await api('GET', `/api/v1/plans/${plan.id}/preview`)).json();
+    return { codes: p.warnings.map((w: { code: string }) => w.code) as string[], p };
+  };
+  // 200 entities: A 40, B 40, C 40, D 40, default-graded (B) 40 → B 80.
+  let r = await codes({ ratiosBp: { A: 1000, B: 1000, C: 1000, D: 1000 } });
+  // 20 tasks × 2: SCJG 40 / 6 = 6.67, WJW 40 / 4 = 10 tasks per inspector, both above 5.
+  t.same(r.codes, ['high_inspector_load', 'high_inspector_load'], `${JSON.stringify(r.p.inspectors)}`);
+  t.match(r.p.warnings[0].message, /department SCJG: 6.67 tasks per inspector on average, above 5 \(SUICHA_MAX_AVERAGE_LOAD\)/);
+  r = await codes({ ratiosBp: { A: 10000, B: 100, C: 250, D: 0 } });
+  t.same(
+    r.codes.filter((c) => c !== 'high_inspector_load'),
+    ['full_ratio_non_public', 'single_draw_in_grade', 'single_draw_in_grade'],
+  );
+  t.match(r.p.warnings[0].message, /grade A is drawn at 100% on a non-public grade scheme/);
+  r = await codes({ ratiosBp: { A: 0, B: 100, C: 0, D: 0 } });
+  t.same(r.codes, ['single_draw_in_grade', 'below_minimum_ratio'], '1 of 200 drawn: the one in B');
+});
+
+t.test('preview warnings on a public scheme: none about grades; the load threshold defaults to 30', async (t) => {
+  const { api, database } = await buildTestApp(t);
+  await seedDirectories(database.db, {
+    departments: [{ code: 'HB' }],
+    items: [{ code: 'HB-PW', departmentCode: 'HB', gradeScheme: 'env-4' }],
+    entities: Array.from({ length: 70 }, (_, i) => ({ id: `E${i}` })),
+    grades: [{ entityId: 'E1', scheme: 'env-4', grade: 'RED' }],
+    inspectors: [
+      { id: 'HB-1', departmentCode: 'HB' },
+      { id: 'HB-2', departmentCode: 'HB' },
+    ],
+  });
+  const plan = (
+    await api('POST', '/api/v1/plans', {
+      body: planBody({
+        items: ['HB-PW'],
+        gradeScheme: 'env-4',
+        ratiosBp: { GREEN: 10000, BLUE: 10000, YELLOW: 10000, RED: 10000 },
+        inspectorsPerTask: { HB: 2 },
+      }),
+    })
+  ).json();
+  const p = (await api('GET', `/api/v1/plans/${plan.id}/preview`)).json();
+  t.same(
+    p.warnings.map((w: { code: string }) => w.code),
+    ['high_inspector_load'],
+    'RED draws 1 and every grade is at 100%, but env-4 is public; 70 tasks × 2 / 2 = 70 > 30',
+  );
 });

@@ -4,7 +4,7 @@
  * no non-public grade, no draft), plus the ledger check turning red on a tampered entry.
  */
 import t, { type Test } from 'tap';
-import { buildTestApp } from '../helper.ts';
+import { buildTestApp, commitAndWait, soon, untilEntropyAt } from '../helper.ts';
 import { seedPortalScenario, XSS_NAME, UNPUBLISHED_FINDING, chinaToday } from '../portal-fixture.ts';
 import { CONTENT_SECURITY_POLICY } from '../../src/portal/index.ts';
 import { escapeHtml, html, raw } from '../../src/portal/html.ts';
@@ -163,7 +163,15 @@ t.test('portal pages on a real scenario', async (t) => {
     t.ok(body.includes(record.draw.seed), 'seed');
     t.ok(body.includes(drawnSeed.server_seed), 'the server seed is public after the draw');
     t.ok(body.includes('6 2 5 3 1 4 4 2 6 1'), 'public entropy');
-    for (const task of record.draw.tasks) t.ok(body.includes(`/entities/${task.entityId}`), `task ${task.seq} listed`);
+    for (const task of record.draw.tasks) t.ok(body.includes(`/entities/${task.entityId}`), `task of ${task.entityId} listed`);
+    // By entity id, never in draw order (the draw order is the grade order), and no seq on a non-public scheme.
+    const listed = [...body.matchAll(/<td data-label="检查对象"><a href="\/entities\/([^"]+)">/g)].map((m) => m[1]);
+    t.same(listed, [...listed].sort(), 'drawn entities by entity id');
+    t.same(listed, record.draw.tasks.map((x: { entityId: string }) => x.entityId).slice(0, listed.length), 'the order of the public record');
+    t.notOk(body.includes('data-label="序号"') || body.includes('按抽取序号'), 'no seq, not in draw order');
+    t.ok(body.includes('按统一社会信用代码排序'), 'says how the list is ordered');
+    for (const label of ['公告的抽取时间', '抽取时间晚于公告时间 ✓', '抽取范围', '因冷却期排除', '因非存续状态排除', '公开随机数来源'])
+      t.ok(body.includes(label), `label ${label}`);
     const firstName = s.entities.find((e) => e.id === s.tasks[0].entityId)!.name;
     t.ok(body.includes(escapeHtml(firstName)), 'entity names shown');
     t.match(body, /重庆市渝中区市场监督管理局：<span title="SJ-\d{3}">/, 'team with department and inspector names');
@@ -205,7 +213,8 @@ t.test('portal pages on a real scenario', async (t) => {
         },
       })
     ).json().id;
-    const commit = (await api('POST', `/api/v1/plans/${id}/commit`)).json();
+    // announced a minute ahead: a void is allowed until then
+    const commit = (await api('POST', `/api/v1/plans/${id}/commit`, { body: { entropyAt: soon(60_000) } })).json();
     const voided = await api('POST', `/api/v1/plans/${id}/void`, { body: { reason: '抽查事项调整，<b>重新</b>制定计划' } });
     t.equal(voided.statusCode, 200, voided.body);
     const body = (await get(`/plans/${id}`)).body;
@@ -251,7 +260,7 @@ t.test('portal pages on a real scenario', async (t) => {
         },
       })
     ).json().id;
-    t.equal((await api('POST', `/api/v1/plans/${id}/commit`)).statusCode, 201);
+    t.equal((await commitAndWait({ api }, id)).statusCode, 201);
     t.equal((await api('POST', `/api/v1/plans/${id}/draw`, { body: { publicEntropy: '</code><script>y()</script>' } })).statusCode, 201);
     for (const url of ['/', `/plans/${id}`, `/verify/${id}`, '/verify']) {
       const body = (await get(url)).body;
@@ -280,11 +289,59 @@ t.test('portal pages on a real scenario', async (t) => {
         },
       })
     ).json().id;
-    t.equal((await api('POST', `/api/v1/plans/${id}/commit`)).statusCode, 201);
+    t.equal((await commitAndWait({ api }, id)).statusCode, 201);
     t.equal((await api('POST', `/api/v1/plans/${id}/draw`, { body: { publicEntropy: '1' } })).statusCode, 201);
     const body = (await get(`/plans/${id}`)).body;
     t.match(body, /<td data-label="等级">[A-Z]+<\/td>/, 'grade column');
     t.match(body, /<td data-label="检查方式" class="nowrap">现场检查<\/td>/, 'mode column');
+    t.match(body, /<td class="num" data-label="序号">\d+<\/td>/, 'and seq, where the scheme is public');
+  });
+
+  t.test('revision 2: the announced time, the pool rule, the witnesses and each contribution', async (t) => {
+    const witnesses = ['区司法局', '区纪委监委派驻组', '<b>企业代表</b>'];
+    const id = (
+      await api('POST', '/api/v1/plans', {
+        body: {
+          title: '见证人现场抽取计划',
+          items: ['SCJG-SP01'],
+          gradeScheme: 'credit-4',
+          baseRatioBp: 2000,
+          inspectorsPerTask: { SCJG: 2 },
+          entropySource: '三名见证人现场各报一个数',
+          witnesses,
+        },
+      })
+    ).json().id;
+    const entropyAt = soon(400);
+    const commit = await api('POST', `/api/v1/plans/${id}/commit`, { body: { entropyAt } });
+    t.equal(commit.statusCode, 201, commit.body);
+    const before = (await get(`/plans/${id}`)).body;
+    t.ok(before.includes('公告的抽取时间') && before.includes(`datetime="${entropyAt}"`), 'the announced time before the draw');
+    t.ok(before.includes('区司法局、区纪委监委派驻组、&lt;b&gt;企业代表&lt;/b&gt;'), 'the witnesses, escaped');
+    t.ok(before.includes('抽取不早于公告的抽取时间'), 'says the draw waits for it');
+    await untilEntropyAt(entropyAt);
+    const contributions = [
+      { witness: witnesses[0], value: '7 3 9' },
+      { witness: witnesses[1], value: '2026' },
+      { witness: witnesses[2], value: '<i>42</i>' },
+    ];
+    const drawn = await api('POST', `/api/v1/plans/${id}/draw`, { body: { contributions } });
+    t.equal(drawn.statusCode, 201, drawn.body);
+    const body = (await get(`/plans/${id}`)).body;
+    checkPage(t, body, 'ceremony plan page');
+    t.match(body, /<span class="result-ok" id="entropy-timing" data-state="ok">抽取时间晚于公告时间 ✓<\/span>/, 'drawn after the announced time');
+    const table = /<table id="contributions">([\s\S]*?)<\/table>/.exec(body)?.[1] ?? '';
+    t.ok(table.includes('见证人') && table.includes('提交值'), 'a table of the contributions');
+    t.match(table, /<td data-label="见证人">区司法局<\/td><td data-label="提交值"><code>7 3 9<\/code><\/td>/);
+    t.ok(table.includes('&lt;i&gt;42&lt;/i&gt;') && !table.includes('<i>42'), 'values escaped');
+    const record = (await api('GET', `/public/v1/plans/${id}`, { token: null })).json();
+    t.ok(record.draw.publicEntropy.startsWith('ceremony-v1:') && body.includes(record.draw.publicEntropy), 'the composed public entropy');
+    t.same(record.draw.contributions, contributions, 'the public record has each contribution');
+    const pool = /<ul class="team" id="pool-rule">([\s\S]*?)<\/ul>/.exec(body)?.[1] ?? '';
+    t.ok(pool.includes('事项：食品经营者落实食品安全主体责任情况检查（SCJG-SP01）'), 'pool rule: the items by name');
+    t.ok(pool.includes('地区：不限') && pool.includes('类型：不限'), 'no filters: 不限');
+    t.match(pool, /因冷却期排除 \d+ 家/);
+    t.match(pool, /因非存续状态排除 \d+ 家/);
   });
 
   t.test('entity search and entity page', async (t) => {
@@ -309,7 +366,11 @@ t.test('portal pages on a real scenario', async (t) => {
 
   t.test('ledger page verifies the whole chain and shows the first broken entry', async (t) => {
     const body = (await get('/ledger')).body;
-    t.match(body, /<div class="verdict ok" id="chain-check" data-state="ok"><span class="big">链完整<\/span>/);
+    t.match(
+      body,
+      /<div class="verdict ok" id="chain-check" data-state="ok"><span class="big">服务器自检：链完整<\/span>/,
+      "the server's own check, labelled as such",
+    );
     const head = (await api('GET', '/public/v1/ledger/head', { token: null })).json();
     t.ok(body.includes(head.hash), 'the head hash');
     t.ok(body.includes('计划承诺') && body.includes('抽取') && body.includes('结果公开'), 'kinds in Chinese');
@@ -323,7 +384,7 @@ t.test('portal pages on a real scenario', async (t) => {
       await tx.query('ALTER TABLE ledger ENABLE TRIGGER ledger_no_update_delete');
     });
     const broken = (await get('/ledger')).body;
-    t.match(broken, /<div class="verdict bad" id="chain-check" data-state="bad"><span class="big">链已损坏：第 2 条记录<\/span>/);
+    t.match(broken, /<div class="verdict bad" id="chain-check" data-state="bad"><span class="big">服务器自检：链已损坏，第 2 条记录<\/span>/);
     t.match(broken, /hash mismatch/);
   });
 
@@ -332,10 +393,10 @@ t.test('portal pages on a real scenario', async (t) => {
     const second = await buildTestApp(t, { database: { database, url: null } });
     const view = async () => (await second.app.inject({ method: 'GET', url: '/ledger' })).body;
     const first = await view();
-    t.match(first, /链已损坏：第 2 条记录/, 'its first view walks the whole chain and finds the earlier tampering');
+    t.match(first, /链已损坏，第 2 条记录/, 'its first view walks the whole chain and finds the earlier tampering');
     // (The incremental path on a clean chain is tested in portal-ledger.test.ts.)
     const again = await view();
-    t.match(again, /链已损坏：第 2 条记录/, 'a broken chain is re-walked on every view');
+    t.match(again, /链已损坏，第 2 条记录/, 'a broken chain is re-walked on every view');
   });
 
   t.test('assets: the stylesheet and the verifier bundle, cached by ETag', async (t) => {

@@ -81,8 +81,8 @@ t.test('public results: published versions only, with when and in which publicat
   let res = await api('GET', `/public/v1/plans/${DRAWN_PLAN}/results`, { token: null });
   t.equal(res.statusCode, 200);
   t.equal(res.json().total, 2);
+  // credit-4 is not a public scheme: no seq (it is the grade order, spec §3), and the results come by entity id.
   t.same(res.json().items[0], {
-    seq: 1,
     entityId: ENTITIES[0].id,
     entityName: ENTITIES[0].name,
     resultCode: 'pending-action',
@@ -97,9 +97,9 @@ t.test('public results: published versions only, with when and in which publicat
     corrected: false,
   });
   t.same(
-    res.json().items.map((r: { seq: number }) => r.seq),
-    [1, 2],
-    'seq 3 is recorded but not published',
+    res.json().items.map((r: { entityId: string }) => r.entityId),
+    [ENTITIES[0].id, ENTITIES[1].id],
+    'task 3 is recorded but not published',
   );
 
   // A pending correction changes nothing publicly until it is published.
@@ -111,7 +111,11 @@ t.test('public results: published versions only, with when and in which publicat
     body: { scope: 'finished', corrects: first.id, note: '整改完成，更正结果' },
   });
   res = await api('GET', `/public/v1/plans/${DRAWN_PLAN}/results?limit=1`, { token: null });
-  t.match(res.json(), { total: 2, limit: 1, items: [{ seq: 1, resultCode: 'corrected', version: 2, corrected: true, publicationNumber: 2 }] });
+  t.match(res.json(), {
+    total: 2,
+    limit: 1,
+    items: [{ entityId: ENTITIES[0].id, resultCode: 'corrected', version: 2, corrected: true, publicationNumber: 2 }],
+  });
 
   res = await api('GET', `/public/v1/plans/${DRAWN_PLAN}/publications`, { token: null });
   t.match(res.json().items, [
@@ -168,7 +172,6 @@ t.test('public entities: search by name or code, public fields, published inspec
     {
       planId: DRAWN_PLAN,
       planTitle: String,
-      seq: 1,
       items: [{ code: 'SCJG-01' }, { code: 'WJW-01' }],
       departments: [
         { code: 'SCJG', name: '重庆市市场监督管理局' },
@@ -182,6 +185,7 @@ t.test('public entities: search by name or code, public fields, published inspec
       publicationNumber: 1,
     },
   ]);
+  t.notOk('seq' in res.json().inspections[0], 'no seq of a plan on a non-public scheme (it follows the grade order)');
   t.equal((await api('GET', '/public/v1/entities/NOPE', { token: null })).statusCode, 404);
 });
 
@@ -236,4 +240,48 @@ t.test('privacy: the public API never shows a seed before the draw, a token, an 
   // The secret seed is in the database: the test would notice if a route read it.
   const stored = await database.db.execute(sql`SELECT 1 FROM plan_commits WHERE server_seed = ${SECRET_SEED}`);
   t.ok(stored, 'the committed plan holds the secret seed');
+});
+
+t.test('lists of a plan the public sees come by entity id, never by seq (also for revision-1 data)', async (t) => {
+  const { app, api, database, token } = await buildTestApp(t);
+  const { tasks } = await seedPlans(database);
+  // Reverse the draw order: entity id order and seq order now disagree (two steps: seq is unique per plan).
+  await database.db.execute(sql`UPDATE tasks SET seq = seq + 100 WHERE plan_id = ${DRAWN_PLAN}`);
+  await database.db.execute(sql`UPDATE tasks SET seq = 106 - seq WHERE plan_id = ${DRAWN_PLAN}`);
+  const planner = await token('planner');
+  for (const task of tasks) await api('PUT', `/api/v1/tasks/${task.id}/result`, { token: planner, body: okResult() });
+  t.equal((await api('POST', `/api/v1/plans/${DRAWN_PLAN}/publish`, { token: planner, body: { scope: 'all' } })).statusCode, 201);
+  const byId = ENTITIES.map((e) => e.id).sort();
+
+  const plan = (await api('GET', `/public/v1/plans/${DRAWN_PLAN}`, { token: null })).json();
+  t.same(Object.keys(plan.entityNames), byId, 'entityNames by entity id');
+  const results = (await api('GET', `/public/v1/plans/${DRAWN_PLAN}/results`, { token: null })).json();
+  t.same(
+    results.items.map((r: { entityId: string }) => r.entityId),
+    byId,
+    'results by entity id',
+  );
+  t.notOk(
+    results.items.some((r: object) => 'seq' in r),
+    'and without seq',
+  );
+  const page = (await app.inject({ url: `/plans/${DRAWN_PLAN}` })).body;
+  const listed = [...page.matchAll(/<a href="\/entities\/([^"]+)">/g)].map((m) => m[1]);
+  t.same(listed, byId, 'the portal lists the drawn entities by entity id');
+  t.notOk(page.includes('data-label="序号"'), 'without seq');
+  t.ok(page.includes('按统一社会信用代码排序'), 'and says so');
+  for (const e of ENTITIES) {
+    const entity = (await app.inject({ url: `/entities/${e.id}` })).body;
+    t.notMatch(entity, /第 \d+ 项/, `${e.id}: no seq on the entity page`);
+  }
+  const csv = (await api('GET', `/api/v1/plans/${DRAWN_PLAN}/results.csv`, { token: await token('auditor') })).body;
+  t.same(
+    csv
+      .slice(1)
+      .split('\r\n')
+      .slice(1, -1)
+      .map((l) => l.split(',')[0]),
+    byId,
+    'results.csv by entity id',
+  );
 });

@@ -16,7 +16,7 @@ export interface Principal {
   inspectorId: string | null;
 }
 
-export const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
+const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
 export const newToken = () => `sch_${randomBytes(24).toString('base64url')}`;
 
 /** The row of the configured admin token (SUICHA_ADMIN_TOKEN). */

@@ -43,5 +43,3 @@ export function createCalendarRepository(db: Executor) {
     },
   };
 }
-
-export type CalendarRepository = ReturnType<typeof createCalendarRepository>;

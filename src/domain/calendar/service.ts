@@ -35,5 +35,3 @@ export function createCalendarService(database: Database) {
     },
   };
 }
-
-export type CalendarService = ReturnType<typeof createCalendarService>;

@@ -88,5 +88,3 @@ export function createCatalogRepository(db: Executor) {
     },
   };
 }
-
-export type CatalogRepository = ReturnType<typeof createCatalogRepository>;

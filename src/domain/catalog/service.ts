@@ -63,5 +63,3 @@ export function createCatalogService(database: Database) {
     },
   };
 }
-
-export type CatalogService = ReturnType<typeof createCatalogService>;

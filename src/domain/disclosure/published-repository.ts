@@ -1,6 +1,8 @@
 /**
  * Published results (结果公示), the entity directory's public side and the public code lists. Only
- * published result versions, and of those only their public columns: no findings, no attachments, no grade.
+ * published result versions, and of those only their public columns: no findings, no attachments, no grade,
+ * and a task's seq only where its plan's grades are public (seq is the grade order of spec §3). A plan's
+ * results come by entity id (UTF-8 bytes), never by seq.
  */
 import { asc, sql } from 'drizzle-orm';
 import { execRows, type Executor } from '../../db/client.ts';
@@ -13,9 +15,12 @@ const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 export function createPublishedRepository(db: Executor) {
   return {
-    /** Published results of a plan, one per task (its latest published version), by seq. */
+    /** Published results of a plan, one per task (its latest published version), by entity id. */
     async planResults(planId: string, limit: number, offset: number): Promise<{ total: number; items: PublishedResult[] }> {
-      const rows = await execRows<PublishedRow>(db, sql`${PUBLISHED} WHERE t.plan_id = ${planId} ORDER BY t.seq LIMIT ${limit} OFFSET ${offset}`);
+      const rows = await execRows<PublishedRow>(
+        db,
+        sql`${PUBLISHED} WHERE t.plan_id = ${planId} ORDER BY t.entity_id COLLATE "C" LIMIT ${limit} OFFSET ${offset}`,
+      );
       const [{ total }] = await execRows<{ total: number }>(
         db,
         sql`SELECT count(DISTINCT r.task_id)::int AS total FROM results r JOIN tasks t ON t.id = r.task_id
@@ -45,7 +50,7 @@ export function createPublishedRepository(db: Executor) {
     async entity(id: string): Promise<PublicEntityDetail | null> {
       const [e] = await execRows<PublicEntity>(db, sql`SELECT e.id, e.name, e.region, e.type FROM entities e WHERE e.id = ${id}`);
       if (!e) return null;
-      const rows = await execRows<PublishedRow>(db, sql`${PUBLISHED} WHERE t.entity_id = ${id} ORDER BY r.inspected_on DESC, t.plan_id, t.seq`);
+      const rows = await execRows<PublishedRow>(db, sql`${PUBLISHED} WHERE t.entity_id = ${id} ORDER BY r.inspected_on DESC, t.plan_id`);
       const dir = await itemDirectory(db, [...new Set(rows.flatMap((r) => textArray(r.plan_items)))]);
       const teamDepts = await departmentNames(db, [...new Set(rows.flatMap((r) => (r.team_departments ? r.team_departments.split(',') : [])))]);
       return {
@@ -91,6 +96,8 @@ interface PublishedRow {
   plan_title: string;
   plan_items: string[] | string;
   seq: number;
+  /** The plan's grades are public (public scheme, drawn with grades): only then is seq shown. */
+  seq_public: boolean;
   entity_id: string;
   entity_name: string;
   version: number;
@@ -109,12 +116,15 @@ interface PublishedRow {
 /** The latest published version of each task; callers add WHERE/ORDER. Only published columns. */
 const PUBLISHED = sql`
   SELECT t.plan_id, p.title AS plan_title, p.items AS plan_items, t.seq, t.entity_id, e.name AS entity_name,
+         coalesce(g.public AND pd.grades_public, false) AS seq_public,
          r.version, r.result_code, rc.label AS result_label, r.follow_up, fa.label AS follow_up_label,
          ${isoDate(sql`r.inspected_on`)} AS inspected_on, ${isoInstant(sql`r.published_at`)} AS published_at,
          pb.id AS publication_id, pb.number AS publication_number, r.corrects_result_id IS NOT NULL AS corrects,
          (SELECT string_agg(DISTINCT d, ',') FROM unnest(t.team_departments) d) AS team_departments
     FROM tasks t
     JOIN plans p ON p.id = t.plan_id
+    LEFT JOIN grade_schemes g ON g.code = p.grade_scheme
+    LEFT JOIN plan_draws pd ON pd.plan_id = t.plan_id
     JOIN entities e ON e.id = t.entity_id
     JOIN LATERAL (SELECT r.* FROM results r WHERE r.task_id = t.id AND r.publication_id IS NOT NULL
                    ORDER BY r.version DESC LIMIT 1) r ON true
@@ -124,7 +134,7 @@ const PUBLISHED = sql`
 
 function publishedJson(r: PublishedRow): PublishedResult {
   return {
-    seq: Number(r.seq),
+    ...(r.seq_public ? { seq: Number(r.seq) } : {}),
     entityId: r.entity_id,
     entityName: r.entity_name,
     resultCode: r.result_code,

@@ -10,6 +10,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { execRows, jsonValue, type Executor } from '../../db/client.ts';
 import { isoDate, isoInstant } from '../../db/sql.ts';
 import type { CommitRecord } from '../../core/replay.ts';
+import type { Contribution } from '../../core/ceremony.ts';
 import { publicPlanStatusSql, type PublicPlanStatus } from '../plans/status.ts';
 import type { Static } from 'typebox';
 import type { Equal } from '../../schemas/common.ts';
@@ -40,15 +41,28 @@ export interface PublicPlanRow {
   windowTo: string | null;
   commit: CommitRecord;
   committedAt: string;
-  draw: { serverSeed: string; publicEntropy: string; seed: string; drawnAt: string; gradesPublic: boolean } | null;
+  /** The witnesses of the plan's draw ceremony (见证人), in the plan's order; empty when it names none. */
+  witnesses: string[];
+  draw: {
+    serverSeed: string;
+    publicEntropy: string;
+    seed: string;
+    drawnAt: string;
+    gradesPublic: boolean;
+    /** Each witness's contribution, where the draw was a ceremony (the public entropy is their composition). */
+    contributions: Contribution[] | null;
+  } | null;
   void: { reason: string; at: string; serverSeed: string } | null;
 }
 
-/** A drawn task with its team and its latest published result; grade and mode as drawn (the service hides them). */
+/**
+ * A drawn task with its team and its latest published result; seq, grade and mode as drawn (the service
+ * hides them where the scheme is not public: seq is the grade order of spec §3, so it would tell the grade).
+ */
 export interface TaskRow {
   id: number;
   planId: string;
-  seq: number;
+  seq: number | null;
   entityId: string;
   entityName: string;
   grade: string | null;
@@ -138,10 +152,18 @@ function publicPlanRow(p: Record<string, any>): PublicPlanRow {
     windowTo: p.window_to ?? null,
     commit: jsonValue<CommitRecord>(p.commit_record),
     committedAt: p.committed_at,
+    witnesses: p.witnesses ? jsonValue<string[]>(p.witnesses) : [],
     draw:
       p.drawn === null || p.drawn === undefined
         ? null
-        : { serverSeed: p.revealed_seed, publicEntropy: p.public_entropy, seed: p.seed, drawnAt: p.drawn_at, gradesPublic: Boolean(p.grades_public) },
+        : {
+            serverSeed: p.revealed_seed,
+            publicEntropy: p.public_entropy,
+            seed: p.seed,
+            drawnAt: p.drawn_at,
+            gradesPublic: Boolean(p.grades_public),
+            contributions: p.contributions ? jsonValue<Contribution[]>(p.contributions) : null,
+          },
     void: p.void_reason === null || p.void_reason === undefined ? null : { reason: p.void_reason, at: p.voided_at, serverSeed: p.revealed_seed },
   };
 }
@@ -229,7 +251,9 @@ export function createDisclosureRepository(db: Executor) {
         db,
         sql`SELECT p.id, p.title, p.status, p.items, p.departments, p.grade_scheme, p.window_from::text AS window_from,
                    p.window_to::text AS window_to, c.record::text AS commit_record, ${isoInstant(sql`c.committed_at`)} AS committed_at,
+                   array_to_json(p.witnesses)::text AS witnesses,
                    d.plan_id AS drawn, d.public_entropy, d.seed, ${isoInstant(sql`d.drawn_at`)} AS drawn_at, d.grades_public,
+                   d.contributions::text AS contributions,
                    CASE WHEN d.plan_id IS NOT NULL OR v.plan_id IS NOT NULL THEN c.server_seed END AS revealed_seed,
                    v.reason AS void_reason, ${isoInstant(sql`v.voided_at`)} AS voided_at,
                    g.name AS scheme_name, g.public AS scheme_public, g.source AS scheme_source, g.grades AS scheme_grades
@@ -289,17 +313,21 @@ export function createDisclosureRepository(db: Executor) {
       return row ?? null;
     },
 
-    /** Names of the drawn entities, by entity id, in task order. */
+    /**
+     * Names of the drawn entities, by entity id, in entity id order (UTF-8 bytes: COLLATE "C"), never in
+     * task order: seq is the grade order (spec §5), and a JSON object keeps its members' order.
+     */
     async entityNames(planId: string): Promise<Record<string, string>> {
       const names = await execRows<{ id: string; name: string }>(
         db,
-        sql`SELECT e.id, e.name FROM tasks t JOIN entities e ON e.id = t.entity_id WHERE t.plan_id = ${planId} ORDER BY t.seq`,
+        sql`SELECT e.id, e.name FROM tasks t JOIN entities e ON e.id = t.entity_id WHERE t.plan_id = ${planId} ORDER BY t.entity_id COLLATE "C"`,
       );
       return Object.fromEntries(names.map((n) => [n.id, n.name]));
     },
 
     /**
-     * One page of a drawn plan's tasks in seq order, each with its entity's name, its team (names from the
+     * One page of a drawn plan's tasks by entity id (UTF-8 bytes, as the rev-2 public record; never by seq,
+     * which is the grade order of spec §3), each with its entity's name, its team (names from the
      * directories) and its latest published result — one query, the team aggregated as JSON text.
      */
     async planTasks(planId: string, limit: number, offset: number): Promise<TaskRow[]> {
@@ -323,7 +351,7 @@ export function createDisclosureRepository(db: Executor) {
               LEFT JOIN follow_up_actions fa ON fa.code = r.follow_up
               LEFT JOIN publications pub ON pub.id = r.publication_id
              WHERE t.plan_id = ${planId}
-             ORDER BY t.seq LIMIT ${limit} OFFSET ${offset}`,
+             ORDER BY t.entity_id COLLATE "C" LIMIT ${limit} OFFSET ${offset}`,
       );
       return rows.map((r) => taskRow(planId, r));
     },

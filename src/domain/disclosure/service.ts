@@ -6,7 +6,8 @@
  * modes that follow from them) only where the plan's grade scheme and draw record make them public.
  */
 import type { Database } from '../../db/client.ts';
-import type { DrawStratum } from '../../core/replay.ts';
+import { recordsRevision, type DrawStratum, type PoolRule } from '../../core/replay.ts';
+import type { Contribution } from '../../core/ceremony.ts';
 import { verifyLedger, type LedgerVerification } from '../../core/ledger.ts';
 import type { PublicPlanFilter } from '../../schemas/public.ts';
 import { createLedgerRepository, ledgerHashAt, ledgerHeadSummary, ledgerSummaryPage, streamLedgerEntries } from '../ledger/repository.ts';
@@ -29,8 +30,27 @@ export interface PlanDetail {
   windowTo: string | null;
   commit: PublicPlanRow['commit'];
   committedAt: string;
+  /** The records revision of the plan's commit (1: recorded before revision 2, no entropyAt or poolRule). */
+  records: 1 | 2;
+  /** When the public entropy can first be known, as announced in the commit record (revision 2), else null. */
+  entropyAt: string | null;
+  /** The draw was made at or after the announced entropyAt (never before: spec §5); null when not drawn or nothing was announced. */
+  drawnAfterEntropyAt: boolean | null;
+  /** How the pool was formed (commit record, revision 2), else null. */
+  poolRule: PoolRule | null;
+  /** The witnesses of the draw ceremony (见证人) the plan names. */
+  witnesses: string[];
   /** The public draw record's header (the tasks themselves come page by page). */
-  draw: { serverSeed: string; publicEntropy: string; seed: string; drawnAt: string; strata: DrawStratum[]; taskCount: number } | null;
+  draw: {
+    serverSeed: string;
+    publicEntropy: string;
+    seed: string;
+    drawnAt: string;
+    strata: DrawStratum[];
+    taskCount: number;
+    /** Each witness's contribution to the public entropy, where the draw was a ceremony. */
+    contributions: Contribution[] | null;
+  } | null;
   voided: { reason: string; at: string; serverSeed: string | null } | null;
   /** Task grades may be shown: the scheme is public and the draw record was published with grades. */
   gradesPublic: boolean;
@@ -43,10 +63,18 @@ export interface PlanDetail {
 
 export type LedgerCheck = LedgerVerification & { entries: number; ms: number; checkedFrom: number; fullCheckAt: string };
 
-/** A plan's tasks with only what may be shown of them: no grade or mode the plan does not make public. */
+/**
+ * A plan's tasks with only what may be shown of them: no seq, grade or mode the plan does not make public
+ * (seq is the grade order of spec §3, so where grades are not public neither is seq; the rows come by entity id).
+ */
 function publicTasks(plan: PlanDetail, tasks: TaskRow[]): TaskRow[] {
   if (plan.draw === null) return [];
-  return tasks.map((t) => ({ ...t, grade: plan.gradesPublic ? t.grade : null, mode: plan.modesPublic ? t.mode : null }));
+  return tasks.map((t) => ({
+    ...t,
+    seq: plan.gradesPublic ? t.seq : null,
+    grade: plan.gradesPublic ? t.grade : null,
+    mode: plan.modesPublic ? t.mode : null,
+  }));
 }
 
 /**
@@ -97,6 +125,7 @@ export function createDisclosureService(database: Database, options: { ledgerFul
     if (!named) return null;
     const { plan: p, items, departments } = named;
     const gradesPublic = p.scheme.public && p.draw !== null && p.draw.gradesPublic;
+    const entropyAt = p.commit.entropyAt ?? null;
     return {
       id: p.id,
       title: p.title,
@@ -108,6 +137,11 @@ export function createDisclosureService(database: Database, options: { ledgerFul
       windowTo: p.windowTo,
       commit: p.commit,
       committedAt: p.committedAt,
+      records: recordsRevision(p.commit),
+      entropyAt,
+      drawnAfterEntropyAt: p.draw === null || entropyAt === null ? null : Date.parse(p.draw.drawnAt) >= Date.parse(entropyAt),
+      poolRule: p.commit.poolRule ?? null,
+      witnesses: p.witnesses,
       draw:
         p.draw === null
           ? null
@@ -118,6 +152,7 @@ export function createDisclosureService(database: Database, options: { ledgerFul
               drawnAt: p.draw.drawnAt,
               strata: p.commit.strata.map((c) => ({ ...c, drawn: counts.perGrade[c.grade] ?? 0 })),
               taskCount: counts.tasks,
+              contributions: p.draw.contributions,
             },
       voided: p.void,
       gradesPublic,

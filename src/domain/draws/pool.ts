@@ -101,27 +101,55 @@ export async function loadPlanContext(q: Executor, plan: PlanSpec): Promise<Plan
  * tasks not inspected yet. (Voided plans are never drawn, so they never count.)
  */
 export function poolQuery(ctx: PlanContext, now: Date): SQL {
-  const { plan } = ctx;
-  const f = plan.filters ?? {};
-  const conditions: SQL[] = [sql`e.status = 'active'`];
-  if (f.types?.length) conditions.push(sql`e.type IN ${jsonList(f.types)}`);
-  if (f.regions?.length) conditions.push(sql`e.region IN ${jsonList(f.regions)}`);
-  if (f.industries?.length) conditions.push(sql`e.industry IN ${jsonList(f.industries)}`);
-  if (ctx.targetType !== null) conditions.push(sql`e.type = ${ctx.targetType}`);
-  if (plan.cooldownDays > 0) {
-    const since = new Date(now.getTime() - plan.cooldownDays * 86_400_000).toISOString();
-    conditions.push(sql`NOT EXISTS (
-      SELECT 1 FROM tasks t
-        JOIN plan_draws d ON d.plan_id = t.plan_id
-        JOIN plans p ON p.id = t.plan_id
-       WHERE t.entity_id = e.id AND d.drawn_at > ${since}::timestamptz
-         AND p.items && ARRAY${jsonList(plan.items)})`);
-  }
+  const conditions: SQL[] = [sql`e.status = 'active'`, ...filterConditions(ctx)];
+  const cooldown = inCooldown(ctx, now);
+  if (cooldown !== null) conditions.push(sql`NOT ${cooldown}`);
   return sql`SELECT e.id, COALESCE(g.grade, ${ctx.scheme.defaultGrade}) AS grade
     FROM entities e
     LEFT JOIN current_grades g ON g.scheme = ${ctx.scheme.code} AND g.entity_id = e.id
     WHERE ${sql.join(conditions, sql` AND `)}
     ORDER BY e.id COLLATE "C"`;
+}
+
+/** The plan's filters as given and the items' target type, on entities `e`. */
+function filterConditions(ctx: PlanContext): SQL[] {
+  const f = ctx.plan.filters ?? {};
+  const conditions: SQL[] = [];
+  if (f.types?.length) conditions.push(sql`e.type IN ${jsonList(f.types)}`);
+  if (f.regions?.length) conditions.push(sql`e.region IN ${jsonList(f.regions)}`);
+  if (f.industries?.length) conditions.push(sql`e.industry IN ${jsonList(f.industries)}`);
+  if (ctx.targetType !== null) conditions.push(sql`e.type = ${ctx.targetType}`);
+  return conditions;
+}
+
+/** "Entity `e` was drawn for one of the plan's items within cooldownDays before `now`", or null without a cooldown. */
+function inCooldown(ctx: PlanContext, now: Date): SQL | null {
+  const { plan } = ctx;
+  if (plan.cooldownDays <= 0) return null;
+  const since = new Date(now.getTime() - plan.cooldownDays * 86_400_000).toISOString();
+  return sql`EXISTS (
+      SELECT 1 FROM tasks t
+        JOIN plan_draws d ON d.plan_id = t.plan_id
+        JOIN plans p ON p.id = t.plan_id
+       WHERE t.entity_id = e.id AND d.drawn_at > ${since}::timestamptz
+         AND p.items && ARRAY${jsonList(plan.items)})`;
+}
+
+/**
+ * How many entities matching the filters and the target type the pool leaves out, per exclusion:
+ * inactive ones, and active ones in cooldown — one aggregate query beside the pool's cursor.
+ */
+export async function poolExclusions(q: Executor, ctx: PlanContext, now: Date): Promise<{ inactive: number; cooldown: number }> {
+  const conditions = filterConditions(ctx);
+  const cooldown = inCooldown(ctx, now);
+  const [row] = await execRows<{ inactive: number | string; cooldown: number | string }>(
+    q,
+    sql`SELECT count(*) FILTER (WHERE e.status <> 'active') AS inactive,
+               ${cooldown === null ? sql`0` : sql`count(*) FILTER (WHERE e.status = 'active' AND ${cooldown})`} AS cooldown
+          FROM entities e
+         ${conditions.length > 0 ? sql`WHERE ${sql.join(conditions, sql` AND `)}` : sql``}`,
+  );
+  return { inactive: Number(row.inactive), cooldown: Number(row.cooldown) };
 }
 
 export interface PoolCursor {

@@ -34,23 +34,30 @@ export function drawRecordText(bodyJson: string, at: string): string {
 }
 
 /**
- * A draw record as JSON text in §5 member order, with exactly the §5 members (nothing else gets out).
- * For big draws this is several times faster than the schema serializer (a 70k-task record is ~20 MB),
- * and the same record always gives the same bytes (an idempotent retry's body is identical).
+ * A draw record as JSON text in §5 member order, with exactly the §5 members (nothing else gets out):
+ * revision 2's `records`, `contributions` and `taskDigest` where the record has them, and each task's
+ * `seq` and `grade` where it has them. For big draws this is several times faster than the schema
+ * serializer (a 70k-task record is ~20 MB), and the same record always gives the same bytes.
  */
 export function drawRecordJson(r: DrawRecord): string {
   return JSON.stringify({
     protocol: r.protocol,
+    ...(r.records === undefined ? {} : { records: r.records }),
     planId: r.planId,
     serverSeed: r.serverSeed,
     publicEntropy: r.publicEntropy,
+    ...(r.contributions === undefined ? {} : { contributions: r.contributions.map((c) => ({ witness: c.witness, value: c.value })) }),
     seed: r.seed,
     strata: r.strata.map((s) => ({ grade: s.grade, population: s.population, ratioBp: s.ratioBp, drawn: s.drawn })),
+    ...(r.taskDigest === undefined ? {} : { taskDigest: r.taskDigest }),
     tasks: r.tasks.map((t) => {
       const inspectors = t.inspectors.map((m) => ({ departmentCode: m.departmentCode, inspectorId: m.inspectorId }));
-      return t.grade === undefined
-        ? { seq: t.seq, entityId: t.entityId, inspectors }
-        : { seq: t.seq, entityId: t.entityId, grade: t.grade, inspectors };
+      return {
+        ...(t.seq === undefined ? {} : { seq: t.seq }),
+        entityId: t.entityId,
+        ...(t.grade === undefined ? {} : { grade: t.grade }),
+        inspectors,
+      };
     }),
     drawnAt: r.drawnAt,
   });

@@ -6,7 +6,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { execRows, jsonValue, type Executor } from '../../db/client.ts';
 import { ledger, planCommits, planDraws, plans, planVoids } from '../../db/schema.ts';
-import type { TaskAssignment } from '../../core/draw/types.ts';
+import type { InspectorRef, TaskAssignment } from '../../core/draw/types.ts';
 import type { CommitRecord } from '../../core/replay.ts';
 
 export type SnapshotFile = 'entities' | 'inspectors' | 'recusals';
@@ -31,6 +31,8 @@ export interface CommitRow {
   idempotencyKey: string | null;
   committedBy: string | null;
   committedAt: Date;
+  /** The record's entropyAt (records rev 2). */
+  entropyAt: Date;
 }
 
 /** Stores the commit: its secret seed, the three files and the record. */
@@ -47,6 +49,7 @@ export async function insertCommit(q: Executor, c: CommitRow): Promise<void> {
     idempotencyKey: c.idempotencyKey,
     committedBy: c.committedBy,
     committedAt: c.committedAt,
+    entropyAt: c.entropyAt,
   });
 }
 
@@ -63,10 +66,10 @@ export async function markCommitted(
     .where(eq(plans.id, planId));
 }
 
-/** The server seed and the commitment to it. */
-export async function commitSeed(q: Executor, planId: string): Promise<{ serverSeed: string; commitment: string }> {
+/** The server seed, the commitment to it and the announced entropyAt (null for a revision-1 commit). */
+export async function commitSeed(q: Executor, planId: string): Promise<{ serverSeed: string; commitment: string; entropyAt: Date | null }> {
   const [c] = await q
-    .select({ serverSeed: planCommits.serverSeed, commitment: planCommits.commitment })
+    .select({ serverSeed: planCommits.serverSeed, commitment: planCommits.commitment, entropyAt: planCommits.entropyAt })
     .from(planCommits)
     .where(eq(planCommits.planId, planId));
   return c;
@@ -204,6 +207,33 @@ export async function fullRecordRow(q: Executor, planId: string) {
     void:
       p.void_reason !== null && p.voided_at !== null ? { reason: p.void_reason, voidedAt: new Date(p.voided_at), serverSeed: p.server_seed } : null,
   };
+}
+
+/** A batch of a plan's tasks in seq order after `afterSeq`, as task-file lines (spec §5), at most `limit`. */
+export async function taskLines(q: Executor, planId: string, afterSeq: number, limit: number): Promise<TaskFileLine[]> {
+  // Teams travel as "a|b|…" (ids and codes never contain a bar), the same as insertTasks writes them.
+  const rows = await execRows<{ seq: number; entity_id: string; grade: string; departments: string; inspectors: string }>(
+    q,
+    sql`SELECT seq, entity_id, grade, array_to_string(team_departments, '|') AS departments, array_to_string(team_inspectors, '|') AS inspectors
+          FROM tasks WHERE plan_id = ${planId} AND seq > ${afterSeq} ORDER BY seq LIMIT ${limit}`,
+  );
+  return rows.map((r) => {
+    const departments = r.departments === '' ? [] : r.departments.split('|');
+    const inspectors = r.inspectors === '' ? [] : r.inspectors.split('|');
+    return {
+      seq: Number(r.seq),
+      entityId: r.entity_id,
+      grade: r.grade,
+      inspectors: inspectors.map((inspectorId, i) => ({ departmentCode: departments[i], inspectorId })),
+    };
+  });
+}
+
+export interface TaskFileLine {
+  seq: number;
+  entityId: string;
+  grade: string;
+  inspectors: InspectorRef[];
 }
 
 /** seq → grade of a plan's tasks. */

@@ -17,18 +17,41 @@ import { parseInspectorSnapshot } from '../../core/draw/parse.ts';
 import { runDraw } from '../../core/draw/run.ts';
 import { commitmentOf } from '../../core/draw/seed.ts';
 import { canonicalJson } from '../../core/jcs.ts';
-import { buildCommitRecord, buildDrawRecord, buildVoidRecord, type CommitRecord } from '../../core/replay.ts';
+import { composeCeremonyEntropy, contributionsError, type Contribution } from '../../core/ceremony.ts';
+import {
+  buildCommitRecord,
+  buildDrawRecord,
+  buildFullDrawRecord,
+  buildVoidRecord,
+  drawTimingError,
+  recordsRevision,
+  voidTimingError,
+  type CommitRecord,
+  type DrawRecord,
+} from '../../core/replay.ts';
+import { serializeTaskFile } from '../../core/draw/taskfile.ts';
 import type { FullDrawRecord } from '../../schemas/records.ts';
-import type { FullRecordJson, PlanPreview, VoidResult } from '../../schemas/plans.ts';
+import type { DrawInput, FullRecordJson, PlanPreview, VoidResult } from '../../schemas/plans.ts';
 import { conflict, notFound, unprocessable } from '../errors.ts';
 import { appendLedgerEntry, appendLedgerEntryWithText } from '../ledger/repository.ts';
 import { createPlanRepository, type PlanRow } from '../plans/repository.ts';
-import { toInput, validatePlan } from '../plans/service.ts';
-import { loadPlanContext, type PlanContext } from './pool.ts';
-import { commitLedgerBody, drawLedgerBody, drawRecordOf, drawRecordText } from './records.ts';
+import { parseInstant, toInput, validatePlan } from '../plans/service.ts';
+import { loadPlanContext, poolExclusions, type PlanContext } from './pool.ts';
+import { commitLedgerBody, drawLedgerBody, drawRecordOf, drawRecordText, fullRecordJson } from './records.ts';
+import { bundleReadme, bundleStream } from './bundle.ts';
+import { createLedgerRepository } from '../ledger/repository.ts';
 import * as store from './repository.ts';
 import { nodeSha256 } from '../sha256.ts';
+import { sha256Hex } from '../../core/sha256.ts';
 import { buildSnapshots, inspectorLoad } from './snapshot.ts';
+
+/** Tasks read per query for the task file and the full record. */
+const TASK_FILE_BATCH = 20_000;
+
+/** A buffer in SNAPSHOT_SLICE pieces, for a stream. */
+function* slicesOf(bytes: Buffer) {
+  for (let offset = 0; offset < bytes.length; offset += SNAPSHOT_SLICE) yield bytes.subarray(offset, offset + SNAPSHOT_SLICE);
+}
 
 /** Tasks (with their teams) inserted per statement in a draw. */
 const TASK_BATCH = 20_000;
@@ -36,6 +59,113 @@ const TASK_BATCH = 20_000;
 const MIN_OVERALL_RATIO = 0.03;
 /** Bytes per read of a snapshot file download. */
 const SNAPSHOT_SLICE = 4 * 1024 * 1024;
+/** Default of SUICHA_MAX_AVERAGE_LOAD: a preview warns above this many tasks per inspector on average. */
+const MAX_AVERAGE_LOAD = 30;
+
+/** "2026-11-22 10:00:00" in Beijing time (UTC+8 all year, no daylight saving), as notices print it. */
+function beijingTime(d: Date): string {
+  const s = new Date(d.getTime() + 8 * 3_600_000).toISOString();
+  return `${s.slice(0, 10)} ${s.slice(11, 19)}`;
+}
+
+type Warning = { code: string; message: string };
+
+/**
+ * The planner's warnings of a preview: what the published records would give away (a 100% ratio or a
+ * single draw in a grade of a non-public scheme), heavy inspector load, and the 3% floor.
+ */
+function previewWarnings(
+  p: {
+    schemePublic: boolean;
+    strata: { grade: string; population: number; ratioBp: number; drawn: number }[];
+    inspectors: { departmentCode: string; averageLoad: number }[];
+    population: number;
+    drawn: number;
+  },
+  maxAverageLoad: number,
+): Warning[] {
+  const warnings: Warning[] = [];
+  if (!p.schemePublic) {
+    for (const s of p.strata) {
+      if (s.ratioBp === 10000 && s.population > 0) {
+        warnings.push({
+          code: 'full_ratio_non_public',
+          message:
+            `grade ${s.grade} is drawn at 100% on a non-public grade scheme: the published records then show that every pool ` +
+            `entity of grade ${s.grade} is drawn, so any pool entity not drawn is known not to hold grade ${s.grade}`,
+        });
+      }
+    }
+    for (const s of p.strata) {
+      if (s.drawn === 1) {
+        warnings.push({
+          code: 'single_draw_in_grade',
+          message:
+            `grade ${s.grade} draws exactly 1 entity on a non-public grade scheme: whatever becomes known about one drawn entity's ` +
+            `grade (e.g. through its result) points at the only one of grade ${s.grade}`,
+        });
+      }
+    }
+  }
+  for (const d of p.inspectors) {
+    if (d.averageLoad > maxAverageLoad) {
+      warnings.push({
+        code: 'high_inspector_load',
+        message: `department ${d.departmentCode}: ${d.averageLoad} tasks per inspector on average, above ${maxAverageLoad} (SUICHA_MAX_AVERAGE_LOAD)`,
+      });
+    }
+  }
+  const overallRatio = p.population === 0 ? 0 : p.drawn / p.population;
+  if (p.population > 0 && overallRatio < MIN_OVERALL_RATIO) {
+    warnings.push({
+      code: 'below_minimum_ratio',
+      message: `the plan draws ${p.drawn} of ${p.population} entities (${(overallRatio * 100).toFixed(2)}%), below the 3% floor of 企业公示信息抽查办法`,
+    });
+  }
+  return warnings;
+}
+
+/**
+ * The public entropy of a draw request: the operator's, or — when the plan names witnesses — the
+ * composition of their contributions (ceremony-v1), checked against the plan's witness list.
+ */
+function entropyOf(input: DrawInput, witnesses: readonly string[], planId: string): { publicEntropy: string; contributions: Contribution[] | null } {
+  if (witnesses.length > 0) {
+    if (input.contributions === undefined) {
+      const message = `plan ${planId} names witnesses (${witnesses.join(', ')}): its draw takes their contributions, not a publicEntropy`;
+      throw unprocessable(message, [{ field: 'contributions', message }]);
+    }
+    const problem = contributionsError(input.contributions, witnesses);
+    if (problem !== null) throw unprocessable(problem, [{ field: 'contributions', message: problem }]);
+    const contributions = input.contributions.map((c) => ({ witness: c.witness, value: c.value }));
+    return { publicEntropy: composeCeremonyEntropy(contributions), contributions };
+  }
+  if (input.contributions !== undefined) {
+    const message = `plan ${planId} names no witnesses: give publicEntropy instead of contributions`;
+    throw unprocessable(message, [{ field: 'contributions', message }]);
+  }
+  return { publicEntropy: input.publicEntropy ?? '', contributions: null };
+}
+
+/**
+ * The commit's entropyAt: the commit body's, else the plan's; one is required and it must be later
+ * than the commit (`at`). 422 naming entropyAt otherwise.
+ */
+function announcedEntropyAt(given: string | undefined, planned: Date | null, at: Date): Date {
+  const fail = (message: string) => unprocessable(message, [{ field: 'entropyAt', message }]);
+  let entropyAt = planned;
+  if (given !== undefined) {
+    entropyAt = parseInstant(given);
+    if (entropyAt === null) throw fail(`entropyAt ${given} is not an ISO 8601 instant with a time zone`);
+  }
+  if (entropyAt === null) {
+    throw fail('a commit needs entropyAt, the moment the public entropy can first be known: give it in the plan or in the commit body');
+  }
+  if (entropyAt.getTime() <= at.getTime()) {
+    throw fail(`entropyAt ${entropyAt.toISOString()} (北京时间 ${beijingTime(entropyAt)}) is not later than the commit (${at.toISOString()})`);
+  }
+  return entropyAt;
+}
 
 export interface Actor {
   tokenId: string | null;
@@ -67,7 +197,7 @@ const sortedKeys = (o: Record<string, number>) =>
  * node's native SHA-256, seed, §3–4). buildDrawRecord checks commitment, digests, seed and strata
  * against the commit record. Everything big (the files, the parsed pool) stays in here and is garbage after.
  */
-async function computeDraw(tx: Tx, id: string, gradeScheme: string, publicEntropy: string) {
+async function computeDraw(tx: Tx, id: string, gradeScheme: string, publicEntropy: string, contributions: Contribution[] | null) {
   const { serverSeed, commit, files } = await store.committedFiles(tx, id);
   const scheme = await store.schemeModes(tx, gradeScheme);
   const ratiosBp = Object.fromEntries(commit.strata.map((s) => [s.grade, s.ratioBp]));
@@ -81,7 +211,16 @@ async function computeDraw(tx: Tx, id: string, gradeScheme: string, publicEntrop
     throw new Error(`plan ${id}: an inspector of the snapshot is missing from the directory`);
   }
   // The published record: task grades only where the scheme is public (the tasks keep them).
-  const record = buildDrawRecord({ commit, serverSeed, publicEntropy, result, drawnAt: new Date().toISOString(), includeGrades: scheme.public });
+  // Revision 2 (the commit has `records`): tasks sorted by entityId, seq and grade only on a public scheme.
+  const record = buildDrawRecord({
+    commit,
+    serverSeed,
+    publicEntropy,
+    ...(contributions === null ? {} : { contributions }),
+    result,
+    drawnAt: new Date().toISOString(),
+    includeGrades: scheme.public,
+  });
   return {
     record,
     gradesPublic: scheme.public,
@@ -102,10 +241,59 @@ const canonicalJsonSoon = (body: unknown) =>
     }),
   );
 
-export function createDrawService(database: Database, options: { taskBatch?: number } = {}) {
+export function createDrawService(database: Database, options: { taskBatch?: number; maxAverageLoad?: number } = {}) {
   const taskBatch = options.taskBatch ?? TASK_BATCH;
+  const maxAverageLoad = options.maxAverageLoad ?? MAX_AVERAGE_LOAD;
   const { db } = database;
   const plans = createPlanRepository(db);
+
+  /** The task file text of a drawn plan (core serializeTaskFile over the tasks read in batches), or null before a draw. */
+  async function taskFileText(id: string): Promise<string | null> {
+    const draw = await store.findDraw(db, id);
+    if (!draw) return null;
+    return serializeTaskFile(await allTaskLines(id));
+  }
+
+  /** A plan's tasks in seq order, read TASK_FILE_BATCH at a time. */
+  async function allTaskLines(id: string): Promise<store.TaskFileLine[]> {
+    const lines: store.TaskFileLine[] = [];
+    for (let after = 0; ; ) {
+      const batch = await store.taskLines(db, id, after, TASK_FILE_BATCH);
+      for (const line of batch) lines.push(line);
+      if (batch.length < TASK_FILE_BATCH) return lines;
+      after = batch[batch.length - 1].seq;
+    }
+  }
+
+  /**
+   * A revision-2 full draw record, by the core's buildFullDrawRecord from what is stored: the commit, the
+   * public record (seed, strata, entropy, contributions) and the tasks in seq order; it must reproduce the
+   * published taskDigest.
+   */
+  async function fullDrawRecord(commit: CommitRecord, published: DrawRecord, id: string): Promise<FullDrawRecord> {
+    const { serverSeed } = await store.commitSeed(db, id);
+    const tasks = await allTaskLines(id);
+    const full = buildFullDrawRecord({
+      commit,
+      serverSeed,
+      publicEntropy: published.publicEntropy,
+      ...(published.contributions === undefined ? {} : { contributions: published.contributions }),
+      result: {
+        seed: published.seed,
+        digests: {
+          entitySnapshotDigest: commit.entitySnapshotDigest,
+          inspectorSnapshotDigest: commit.inspectorSnapshotDigest,
+          recusalDigest: commit.recusalDigest,
+        },
+        strata: published.strata,
+        tasks,
+      },
+      drawnAt: published.drawnAt,
+      hash: nodeSha256,
+    });
+    if (full.taskDigest !== published.taskDigest) throw new Error(`plan ${id}: the stored tasks do not hash to the published taskDigest`);
+    return full as FullDrawRecord;
+  }
 
   async function lockPlan(tx: Tx, id: string): Promise<PlanRow> {
     const row = await plans.row(tx, id, true);
@@ -138,13 +326,8 @@ export function createDrawService(database: Database, options: { taskBatch?: num
         const population = strata.reduce((n, s) => n + s.population, 0);
         const drawn = strata.reduce((n, s) => n + s.drawn, 0);
         const overallRatio = population === 0 ? 0 : drawn / population;
-        const warnings: { code: string; message: string }[] = [];
-        if (population > 0 && overallRatio < MIN_OVERALL_RATIO) {
-          warnings.push({
-            code: 'below_minimum_ratio',
-            message: `the plan draws ${drawn} of ${population} entities (${(overallRatio * 100).toFixed(2)}%), below the 3% floor of 企业公示信息抽查办法`,
-          });
-        }
+        const inspectors = inspectorLoad(ctx.plan.inspectorsPerTask, build.inspectors, drawn);
+        const warnings = previewWarnings({ schemePublic: ctx.scheme.public, strata, inspectors, population, drawn }, maxAverageLoad);
         return {
           planId: id,
           computedAt: now.toISOString(),
@@ -153,7 +336,7 @@ export function createDrawService(database: Database, options: { taskBatch?: num
           drawn,
           overallRatio,
           strata,
-          inspectors: inspectorLoad(ctx.plan.inspectorsPerTask, build.inspectors, drawn),
+          inspectors,
           snapshot: { ...build.digests, recusals: build.recusalCount },
           warnings,
           problems: build.problems,
@@ -165,7 +348,12 @@ export function createDrawService(database: Database, options: { taskBatch?: num
      * Freezes the pool, inspectors and recusals (spec §1), makes the server seed and publishes the
      * commitment: the commit record, the three files and a `plan.committed` entry in one transaction.
      */
-    async commit(id: string, actor: Actor, idempotencyKey: string | null): Promise<{ statusCode: 200 | 201; record: CommitRecord }> {
+    async commit(
+      id: string,
+      actor: Actor,
+      idempotencyKey: string | null,
+      body: { entropyAt?: string } = {},
+    ): Promise<{ statusCode: 200 | 201; record: CommitRecord }> {
       return db.transaction(async (tx) => {
         const row = await lockPlan(tx, id);
         if (idempotencyKey !== null) {
@@ -173,8 +361,10 @@ export function createDrawService(database: Database, options: { taskBatch?: num
           if (done && done.key === idempotencyKey) return { statusCode: 200, record: done.record };
         }
         if (row.status !== 'draft') throw conflict(`plan ${id} is ${row.status}: only a draft can be committed`);
+        const entropyAt = announcedEntropyAt(body.entropyAt, row.entropyAt, new Date());
         const ctx = await revalidate(tx, row);
-        const build = await buildSnapshots(tx, ctx, new Date(), 1);
+        const poolAt = new Date();
+        const build = await buildSnapshots(tx, ctx, poolAt, 1);
         const problem = build.problems[0];
         if (problem) {
           const field = problem.departmentCode ? `inspectorsPerTask.${problem.departmentCode}` : problem.code === 'empty_pool' ? 'filters' : 'pool';
@@ -183,8 +373,10 @@ export function createDrawService(database: Database, options: { taskBatch?: num
             build.problems.map((p) => ({ field, message: p.message })),
           );
         }
+        const excluded = await poolExclusions(tx, ctx, poolAt);
         const serverSeed = randomBytes(32).toString('hex');
         const committedAt = new Date();
+        announcedEntropyAt(body.entropyAt, row.entropyAt, committedAt); // still later than the commit, after the pool's read
         const record = buildCommitRecord({
           planId: id,
           commitment: commitmentOf(serverSeed),
@@ -194,9 +386,17 @@ export function createDrawService(database: Database, options: { taskBatch?: num
           inspectorsPerTask: sortedKeys(ctx.plan.inspectorsPerTask),
           entropySource: row.entropySource,
           committedAt: committedAt.toISOString(),
+          entropyAt: entropyAt.toISOString(),
+          poolRule: {
+            items: [...row.items],
+            ...ctx.plan.filters,
+            cooldownDays: row.cooldownDays,
+            excludedCooldown: excluded.cooldown,
+            excludedInactive: excluded.inactive,
+          },
         });
         const files = { entitySnapshot: build.entitySnapshot, inspectorSnapshot: build.inspectorSnapshot, recusalSnapshot: build.recusalSnapshot };
-        await store.insertCommit(tx, { planId: id, serverSeed, record, files, idempotencyKey, committedBy: actor.tokenId, committedAt });
+        await store.insertCommit(tx, { planId: id, serverSeed, record, files, idempotencyKey, committedBy: actor.tokenId, committedAt, entropyAt });
         await store.markCommitted(tx, id, { ratiosBp: ctx.plan.ratiosBp, inspectorsPerTask: ctx.plan.inspectorsPerTask }, committedAt);
         await appendLedgerEntry(tx, { kind: 'plan.committed', planId: id, at: record.committedAt, body: commitLedgerBody(record) });
         return { statusCode: 201, record };
@@ -207,16 +407,18 @@ export function createDrawService(database: Database, options: { taskBatch?: num
      * The draw (spec §2–4) with the operator's public entropy: reveals the server seed, creates the
      * tasks and teams and publishes the public draw record as `plan.drawn`. One draw per plan, ever.
      */
-    async draw(
-      id: string,
-      publicEntropy: string,
-      actor: Actor,
-      idempotencyKey: string | null,
-    ): Promise<{ statusCode: 200 | 201; recordJson: string }> {
-      const entropyError = publicEntropyError(publicEntropy);
-      if (entropyError !== null) throw unprocessable(entropyError, [{ field: 'publicEntropy', message: entropyError }]);
+    async draw(id: string, input: DrawInput, actor: Actor, idempotencyKey: string | null): Promise<{ statusCode: 200 | 201; recordJson: string }> {
+      if ((input.publicEntropy === undefined) === (input.contributions === undefined)) {
+        const message = 'give exactly one of publicEntropy or contributions (the draw ceremony)';
+        throw unprocessable(message, [{ field: input.publicEntropy === undefined ? 'publicEntropy' : 'contributions', message }]);
+      }
+      if (input.publicEntropy !== undefined) {
+        const entropyError = publicEntropyError(input.publicEntropy);
+        if (entropyError !== null) throw unprocessable(entropyError, [{ field: 'publicEntropy', message: entropyError }]);
+      }
       return db.transaction(async (tx) => {
         const row = await lockPlan(tx, id);
+        const { publicEntropy, contributions } = entropyOf(input, row.witnesses, id);
         if (row.status === 'drawn') {
           const done = await store.findDraw(tx, id);
           if (idempotencyKey !== null && done?.idempotencyKey === idempotencyKey) {
@@ -233,7 +435,12 @@ export function createDrawService(database: Database, options: { taskBatch?: num
         if (row.status !== 'committed') {
           throw conflict(row.status === 'draft' ? `plan ${id} is a draft: commit it before the draw` : `plan ${id} is voided and can never be drawn`);
         }
-        const drawn = await computeDraw(tx, id, row.gradeScheme, publicEntropy);
+        const { entropyAt } = await store.commitSeed(tx, id);
+        if (entropyAt !== null && drawTimingError({ entropyAt: entropyAt.toISOString() }, new Date().toISOString()) !== null) {
+          const message = `the draw is announced for ${entropyAt.toISOString()} (北京时间 ${beijingTime(entropyAt)}); it cannot be made earlier`;
+          throw unprocessable(message, [{ field: 'entropyAt', message }]);
+        }
+        const drawn = await computeDraw(tx, id, row.gradeScheme, publicEntropy, contributions);
         const { record, gradesPublic } = drawn;
         const body = drawLedgerBody(record);
         // The database writes the tasks while this process serializes the ledger body (megabytes of JCS).
@@ -245,6 +452,7 @@ export function createDrawService(database: Database, options: { taskBatch?: num
         await store.insertDraw(tx, {
           planId: id,
           publicEntropy,
+          contributions,
           seed: record.seed,
           ledgerSeq: entry.seq,
           gradesPublic,
@@ -283,6 +491,12 @@ export function createDrawService(database: Database, options: { taskBatch?: num
           throw conflict(`plan ${id} is ${row.status}: ${why}`);
         }
         const voidedAt = new Date();
+        if (c.entropyAt !== null && voidTimingError({ entropyAt: c.entropyAt.toISOString() }, voidedAt.toISOString()) !== null) {
+          throw conflict(
+            `plan ${id} can no longer be voided: its public entropy was announced for ${c.entropyAt.toISOString()} ` +
+              `(北京时间 ${beijingTime(c.entropyAt)}), and from then on the entropy may be known — the plan must be drawn`,
+          );
+        }
         const body = buildVoidRecord({ planId: id, reason: reason.trim(), serverSeed: c.serverSeed, commitment: c.commitment });
         await store.insertVoid(tx, { planId: id, reason: body.reason, idempotencyKey, voidedBy: actor.tokenId, voidedAt });
         await store.markVoided(tx, id, voidedAt);
@@ -291,24 +505,31 @@ export function createDrawService(database: Database, options: { taskBatch?: num
       });
     },
 
-    /** For auditors: the commit record, the full draw record (task grades included) and the void. */
+    /**
+     * For auditors: the commit record, the full draw record (every task with seq and grade, in seq order;
+     * in revision 2 with taskDigest) and the void.
+     */
     async fullRecord(id: string): Promise<FullRecordJson> {
       const p = await store.fullRecordRow(db, id);
       if (!p) throw notFound(`no committed plan ${id}`);
       let draw: FullDrawRecord | null = null;
       if (p.drawEntry !== null) {
         const published = drawRecordOf(p.drawEntry.body, p.drawEntry.at);
-        // A non-public scheme's grades are not in the published record: they come from the tasks.
-        const bySeq = p.gradesPublic ? new Map<number, string>() : await store.taskGrades(db, id);
-        draw = {
-          ...published,
-          tasks: published.tasks.map((t) => ({
-            seq: t.seq,
-            entityId: t.entityId,
-            grade: t.grade ?? bySeq.get(t.seq) ?? '',
-            inspectors: t.inspectors,
-          })),
-        };
+        if (recordsRevision(published) === 2) {
+          draw = await fullDrawRecord(p.commit, published, id);
+        } else {
+          // Revision 1: the published tasks in seq order; a non-public scheme's grades come from the tasks.
+          const bySeq = p.gradesPublic ? new Map<number, string>() : await store.taskGrades(db, id);
+          draw = {
+            ...published,
+            tasks: published.tasks.map((t) => ({
+              seq: t.seq ?? 0,
+              entityId: t.entityId,
+              grade: t.grade ?? bySeq.get(t.seq ?? 0) ?? '',
+              inspectors: t.inspectors,
+            })),
+          };
+        }
       }
       return {
         planId: id,
@@ -317,6 +538,53 @@ export function createDrawService(database: Database, options: { taskBatch?: num
         draw,
         void: p.void === null ? null : { reason: p.void.reason, serverSeed: p.void.serverSeed, voidedAt: p.void.voidedAt.toISOString() },
       };
+    },
+
+    /**
+     * The task file (spec §5) of a drawn plan, byte for byte: read from the tasks in seq order, in batches,
+     * and serialized by the core (so its SHA-256 is the record's taskDigest). The core serializes a whole
+     * file at once (it checks seq 1…n), so the text is built in memory, like the full record, and sent in slices.
+     */
+    async taskFile(id: string): Promise<{ length: number; digest: string; stream: Readable }> {
+      const text = await taskFileText(id);
+      if (text === null) throw notFound(`plan ${id} has no draw`);
+      const bytes = Buffer.from(text, 'utf8');
+      return { length: bytes.length, digest: sha256Hex(text, nodeSha256), stream: Readable.from(slicesOf(bytes)) };
+    },
+
+    /**
+     * The replay bundle (core BUNDLE_FILES under `<planId>/`): the full record, the three snapshot files,
+     * the task file, the plan's ledger entries and a README, as a gzip'd tar stream.
+     */
+    async bundle(id: string): Promise<{ filename: string; stream: Readable }> {
+      const full = await this.fullRecord(id);
+      const taskText = await taskFileText(id);
+      const snapshots = [];
+      for (const file of ['entities', 'inspectors', 'recusals'] as const) {
+        const info = await store.snapshotInfo(db, id, file);
+        if (!info) throw notFound(`no committed plan ${id}`);
+        snapshots.push({ file, length: info.length });
+      }
+      const entries = await createLedgerRepository(db).page(1, 100_000, id);
+      const stream = bundleStream({
+        planId: id,
+        mtime: new Date(full.draw?.drawnAt ?? full.void?.voidedAt ?? full.commit.committedAt),
+        recordJson: fullRecordJson(full),
+        snapshots: snapshots.map(({ file, length }) => ({
+          file,
+          length,
+          slices: async function* () {
+            for (let offset = 1; offset <= length; offset += SNAPSHOT_SLICE) {
+              const part = await store.snapshotSlice(db, id, file, offset, SNAPSHOT_SLICE);
+              yield Buffer.from(part.buffer, part.byteOffset, part.byteLength);
+            }
+          },
+        })),
+        taskFile: taskText === null ? null : Buffer.from(taskText, 'utf8'),
+        ledgerJson: JSON.stringify(entries),
+        readme: bundleReadme(full, taskText),
+      });
+      return { filename: `${id}.tar.gz`, stream };
     },
 
     /** A snapshot file, streamed in slices straight from the stored bytes (so its SHA-256 is the digest). */

@@ -15,7 +15,7 @@ import { nodeSha256 } from '../sha256.ts';
 const LEDGER_LOCK_KEY = 0x6c6564676572n;
 
 /** ISO-8601 UTC with milliseconds, as Date.prototype.toISOString writes it. */
-export const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 export interface AppendInput {
   kind: LedgerKind;

@@ -27,6 +27,9 @@ export interface PlanValues {
   filters: PlanFilters;
   cooldownDays: number;
   entropySource: string;
+  /** The announced entropy time (the commit may override it). */
+  entropyAt: Date | null;
+  witnesses: string[];
   windowFrom: string | null;
   windowTo: string | null;
 }
@@ -50,6 +53,7 @@ interface Extras {
   commit_record: unknown;
   drawn_at: string | null;
   public_entropy: string | null;
+  contributions: unknown;
   seed: string | null;
   void_reason: string | null;
   voided_at: string | null;
@@ -61,7 +65,7 @@ async function extrasOf(db: Executor, ids: string[]): Promise<Map<string, Extras
   if (ids.length === 0) return new Map();
   const rows = await execRows<Extras & { id: string }>(
     db,
-    sql`SELECT p.id, c.record AS commit_record, ${isoInstant(sql`d.drawn_at`)} AS drawn_at, d.public_entropy, d.seed,
+    sql`SELECT p.id, c.record AS commit_record, ${isoInstant(sql`d.drawn_at`)} AS drawn_at, d.public_entropy, d.contributions, d.seed,
                v.reason AS void_reason, ${isoInstant(sql`v.voided_at`)} AS voided_at,
                CASE WHEN p.status IN ('drawn', 'voided') THEN c.server_seed END AS revealed_seed
           FROM plans p
@@ -89,6 +93,9 @@ function toPlanJson(row: PlanRow, extras: Extras | undefined): PlanJson {
     filters: row.filters,
     cooldownDays: row.cooldownDays,
     entropySource: row.entropySource,
+    // Once committed, the commit record's (the commit may have overridden the plan's); a rev-1 commit has none.
+    entropyAt: commit ? (commit.entropyAt ?? null) : (row.entropyAt?.toISOString() ?? null),
+    witnesses: row.witnesses,
     window: row.windowFrom && row.windowTo ? { from: row.windowFrom, to: row.windowTo } : null,
     createdBy: row.createdBy,
     createdAt: row.createdAt.toISOString(),
@@ -96,7 +103,13 @@ function toPlanJson(row: PlanRow, extras: Extras | undefined): PlanJson {
     commit,
     draw:
       extras?.drawn_at && extras.seed !== null && extras.public_entropy !== null
-        ? { publicEntropy: extras.public_entropy, seed: extras.seed, tasks, drawnAt: extras.drawn_at }
+        ? {
+            publicEntropy: extras.public_entropy,
+            contributions: extras.contributions ? jsonValue<{ witness: string; value: string }[]>(extras.contributions) : null,
+            seed: extras.seed,
+            tasks,
+            drawnAt: extras.drawn_at,
+          }
         : null,
     void:
       extras?.voided_at && extras.void_reason !== null && extras.revealed_seed

@@ -5,6 +5,7 @@ import type { PlanFilters, SchemeGrade } from '../../db/schema.ts';
 import { GradeResolutionError, resolveRatiosBp } from '../../core/grade-schemes.ts';
 import { canonicalJson } from '../../core/jcs.ts';
 import { sha256Hex } from '../../core/sha256.ts';
+import { witnessNameError } from '../../core/ceremony.ts';
 import type { Equal } from '../../schemas/common.ts';
 import type { PlanInput, PlanJson, PlanPatch, PlanStatus as PlanStatusSchema } from '../../schemas/plans.ts';
 import { conflict, notFound, unprocessable, type ErrorDetail } from '../errors.ts';
@@ -18,6 +19,13 @@ const _statuses: Equal<Static<typeof PlanStatusSchema>, PlanStatus> = true;
 const MIN_INSPECTORS_PER_DEPARTMENT = 2;
 
 const byteOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** An ISO 8601 instant with a time zone (what the schema's date-time admits), or null. */
+export function parseInstant(s: string): Date | null {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i.test(s)) return null;
+  const d = new Date(s);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
 
 function normalizeFilters(f: PlanFilters | undefined): PlanFilters {
   const out: PlanFilters = {};
@@ -113,6 +121,15 @@ export async function validatePlan(q: Executor, input: PlanInput): Promise<PlanV
   const window = input.window ?? null;
   if (window && window.from > window.to) add('window', `window.from ${window.from} is after window.to ${window.to}`);
 
+  const entropyAt = input.entropyAt ? parseInstant(input.entropyAt) : null;
+  if (input.entropyAt && entropyAt === null) add('entropyAt', `entropyAt ${input.entropyAt} is not an ISO 8601 instant with a time zone`);
+  const witnesses = (input.witnesses ?? []).map((w) => w.trim());
+  witnesses.forEach((w, i) => {
+    const problem = witnessNameError(w);
+    if (problem !== null) add(`witnesses[${i}]`, problem);
+  });
+  if (new Set(witnesses).size !== witnesses.length) add('witnesses', 'each witness is named once');
+
   if (details.length > 0) throw unprocessable(details[0].message, details);
   return {
     title: input.title.trim(),
@@ -125,6 +142,8 @@ export async function validatePlan(q: Executor, input: PlanInput): Promise<PlanV
     filters: normalizeFilters(input.filters),
     cooldownDays: input.cooldownDays ?? 0,
     entropySource: input.entropySource.trim(),
+    entropyAt,
+    witnesses,
     windowFrom: window?.from ?? null,
     windowTo: window?.to ?? null,
   };
@@ -141,6 +160,8 @@ export function toInput(row: PlanRow): PlanInput {
     filters: row.filters,
     cooldownDays: row.cooldownDays,
     entropySource: row.entropySource,
+    entropyAt: row.entropyAt?.toISOString() ?? null,
+    witnesses: row.witnesses,
     window: row.windowFrom && row.windowTo ? { from: row.windowFrom, to: row.windowTo } : null,
   };
 }

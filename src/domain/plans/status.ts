@@ -1,7 +1,7 @@
 /** A plan's life: draft → committed → drawn, or committed → voided. Only the last three are public. */
 import { sql } from 'drizzle-orm';
 
-export const PLAN_STATUSES = ['draft', 'committed', 'drawn', 'voided'] as const;
+const PLAN_STATUSES = ['draft', 'committed', 'drawn', 'voided'] as const;
 export type PlanStatus = (typeof PLAN_STATUSES)[number];
 
 /** Statuses the public may see: a draft is the planner's working copy and never leaves the service. */

@@ -4,7 +4,7 @@
  */
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { execRows, type Executor } from '../../db/client.ts';
-import { plans, publications, results } from '../../db/schema.ts';
+import { planDraws, plans, publications, results } from '../../db/schema.ts';
 import { isoDate, isoInstant } from '../../db/sql.ts';
 import type { PublicationJson } from '../../schemas/results.ts';
 
@@ -64,7 +64,9 @@ export function createPublicationRepository(db: Executor) {
     /** The plan's status, its row locked: this serializes publications of one plan (numbering, which results go where). */
     async lockPlan(planId: string) {
       const [plan] = await db.select({ id: plans.id, status: plans.status }).from(plans).where(eq(plans.id, planId)).for('no key update');
-      return plan ?? null;
+      if (!plan) return null;
+      const [draw] = await db.select({ gradesPublic: planDraws.gradesPublic }).from(planDraws).where(eq(planDraws.planId, planId));
+      return { ...plan, gradesPublic: draw?.gradesPublic ?? false };
     },
     /** Publication `id` if it belongs to the plan. */
     async ofPlan(planId: string, id: number): Promise<{ id: number; number: number } | null> {

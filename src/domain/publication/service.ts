@@ -3,6 +3,7 @@
  * `results.published` entry to the public ledger and records itself — all in one transaction.
  * Corrections (更正) are new publications that name the publication they correct.
  */
+import { compareUtf8 } from '../../core/draw/ids.ts';
 import type { Database } from '../../db/client.ts';
 import type { PublicationJson, PublicationScope, PublishedTask, PublishInput, PublishResult } from '../../schemas/results.ts';
 import { conflict, notFound, unprocessable } from '../errors.ts';
@@ -11,7 +12,7 @@ import { createResultRepository } from '../results/repository.ts';
 import { createPublicationRepository, type PublicationRepository } from './repository.ts';
 
 /** The body of a `results.published` ledger entry: strings and integers only (JCS, spec §6). */
-export interface PublicationBody {
+interface PublicationBody {
   planId: string;
   publicationId: number;
   number: number;
@@ -49,6 +50,24 @@ async function correctedPublication(repo: PublicationRepository, planId: string,
     }
   }
   return null;
+}
+
+/**
+ * The tasks of a publication as the public sees them: by entity id, and with `seq` only where the grades are
+ * public — seq is the grade order of the draw (spec §3), so on a non-public scheme it would reveal each grade.
+ */
+function publishedTasks(
+  candidates: { seq: number | string; entity_id: string; result_code: string; inspected_on: string }[],
+  gradesPublic: boolean,
+): PublishedTask[] {
+  return candidates
+    .map((c) => ({
+      ...(gradesPublic ? { seq: Number(c.seq) } : {}),
+      entityId: c.entity_id,
+      resultCode: c.result_code,
+      inspectedOn: c.inspected_on,
+    }))
+    .sort((a, b) => compareUtf8(a.entityId, b.entityId));
 }
 
 export function createPublicationService(database: Database) {
@@ -92,7 +111,7 @@ export function createPublicationService(database: Database) {
           scope: input.scope,
           ...(corrects ? { corrects: { publicationId: corrects.id, number: corrects.number } } : {}),
           ...(input.note ? { note: input.note } : {}),
-          tasks: candidates.map((c) => ({ seq: Number(c.seq), entityId: c.entity_id, resultCode: c.result_code, inspectedOn: c.inspected_on })),
+          tasks: publishedTasks(candidates, plan.gradesPublic),
         };
         // The ledger append holds the chain's lock until commit, so the rows below are written under it:
         // two statements, and the publication becomes visible together with its ledger entry.
@@ -132,5 +151,3 @@ export function createPublicationService(database: Database) {
     },
   };
 }
-
-export type PublicationService = ReturnType<typeof createPublicationService>;

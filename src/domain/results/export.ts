@@ -2,6 +2,7 @@
  * The flat export of a plan's published results for the national enterprise credit information publicity
  * system (国家企业信用信息公示系统): results.csv. Formatting only; the rows come from the results repository.
  */
+import { compareUtf8 } from '../../core/draw/ids.ts';
 import type { PlanItemRow, PublishedResultRow, TeamDepartmentRow } from './repository.ts';
 
 export const CSV_HEADER = [
@@ -50,9 +51,12 @@ export interface ResultsCsvInput {
   rows: PublishedResultRow[];
 }
 
+/** By entity id as UTF-8 bytes (the order of the public task list, spec §5), never by seq (the grade order). */
+const byEntityId = (a: PublishedResultRow, b: PublishedResultRow) => compareUtf8(a.entity_id, b.entity_id);
+
 /**
- * The published results of a plan, one row per task (= per entity), in the latest published version;
- * UTF-8 with a BOM (so Excel reads it as UTF-8) and CRLF line ends. Unpublished results never appear.
+ * The published results of a plan, one row per task (= per entity), in the latest published version, by
+ * entity id; UTF-8 with a BOM (so Excel reads it as UTF-8) and CRLF line ends. Unpublished results never appear.
  */
 export function resultsCsv({ planId, planItems: codes, items, teams, rows }: ResultsCsvInput): string {
   const byCode = new Map(items.map((i) => [i.code, i]));
@@ -61,7 +65,7 @@ export function resultsCsv({ planId, planItems: codes, items, teams, rows }: Res
   const departmentsOf = departmentsByTask(teams);
 
   const lines = [CSV_HEADER.map(csvCell).join(',')];
-  for (const r of rows) {
+  for (const r of [...rows].sort(byEntityId)) {
     const departments = departmentsOf.get(r.task_id) ?? itemDepartments;
     lines.push(
       [

@@ -204,5 +204,3 @@ export function createResultService(database: Database, settings: DisclosureSett
     },
   };
 }
-
-export type ResultService = ReturnType<typeof createResultService>;

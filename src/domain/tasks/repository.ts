@@ -174,8 +174,6 @@ export function createTaskRepository(db: Executor) {
   };
 }
 
-export type TaskRepository = ReturnType<typeof createTaskRepository>;
-
 function normalize(r: TaskRow): TaskRow {
   return {
     ...r,

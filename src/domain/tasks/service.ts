@@ -103,5 +103,3 @@ export function createTaskService(database: Database, settings: DisclosureSettin
     },
   };
 }
-
-export type TaskService = ReturnType<typeof createTaskService>;

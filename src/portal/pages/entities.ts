@@ -1,6 +1,7 @@
 /**
  * `/entities?q=` (search by name or 统一社会信用代码) and `/entities/{id}`: the public fields and every
- * published inspection, exactly what the public API's repository returns.
+ * published inspection, exactly what the public API's repository returns (a task's seq only where its plan's
+ * grades are public: seq follows the grade order).
  */
 import { html, query } from '../html.ts';
 import { page, pager } from '../layout.ts';
@@ -49,7 +50,7 @@ ${list}`,
 export function entityPage(e: PublicEntityDetail): string {
   const rows = e.inspections.map(
     (t) => html`<tr>
-<td data-label="抽查计划"><a href="/plans/${encodeURIComponent(t.planId)}">${t.planTitle}</a><div class="muted small">${t.planId} · 第 ${t.seq} 项</div></td>
+<td data-label="抽查计划"><a href="/plans/${encodeURIComponent(t.planId)}">${t.planTitle}</a><div class="muted small">${t.planId}${t.seq === undefined ? '' : ` · 第 ${t.seq} 项`}</div></td>
 <td data-label="抽查事项">${t.items.map((i) => i.name).join('；')}</td>
 <td data-label="检查部门">${t.departments.map((d) => d.name).join('、')}</td>
 <td data-label="检查日期" class="nowrap">${t.inspectedOn}</td>

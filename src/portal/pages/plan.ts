@@ -1,7 +1,13 @@
-/** `/plans/{id}`: a public plan, its commit and draw records, the drawn entities and the published results. */
+/**
+ * `/plans/{id}`: a public plan, its commit and draw records, the drawn entities and the published results.
+ * The drawn entities are listed by entity id (统一社会信用代码), never in draw order: the draw order is the
+ * grade order (spec §3), so where the grades are not public neither is any task's seq.
+ */
 import { html, type Html } from '../html.ts';
 import { page, pager } from '../layout.ts';
-import { MODE_LABEL, modeLabel, num, percent, statusBadge, time } from '../format.ts';
+import { ENTITY_TYPE_LABEL, MODE_LABEL, modeLabel, num, percent, statusBadge, time } from '../format.ts';
+import { chongqingRegionName } from '../../core/regions.ts';
+import type { PoolRule } from '../../core/replay.ts';
 import type { PlanDetail, TaskResult, TaskRow, TeamMember } from '../../domain/disclosure/service.ts';
 
 export interface PlanView {
@@ -41,6 +47,62 @@ function digestRow(label: string, value: string): Html {
   return html`<dt>${label}</dt><dd><code class="digest">${value}</code></dd>`;
 }
 
+const list = (v: string | number | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [String(v)]);
+const orAny = (names: string[]) => (names.length ? names.join('、') : '不限');
+
+/** The members of a pool rule this page names in Chinese; any other member is shown as it is. */
+const POOL_RULE_KNOWN = new Set([
+  'items',
+  'regions',
+  'types',
+  'industries',
+  'tags',
+  'cooldownDays',
+  'excludedCooldown',
+  'excludedInactive',
+  'excludedFrequency',
+]);
+
+/** The commit record's poolRule (spec §5: who could be drawn, without any grade) in plain Chinese. */
+export function poolRuleList(rule: PoolRule, itemName: (code: string) => string): Html {
+  const n = (v: PoolRule[string] | undefined) => (typeof v === 'number' ? v : Number(v ?? 0));
+  const cooldown = n(rule.cooldownDays);
+  const rows: Html[] = [
+    html`<li>事项：${list(rule.items).map(itemName).join('；') || '—'}</li>`,
+    html`<li>地区：${orAny(list(rule.regions).map((r) => chongqingRegionName(r) ?? r))}</li>`,
+    html`<li>类型：${orAny(list(rule.types).map((t) => ENTITY_TYPE_LABEL[t] ?? t))}</li>`,
+    html`<li>行业：${orAny(list(rule.industries))}</li>`,
+  ];
+  if (rule.tags !== undefined) rows.push(html`<li>标签：${orAny(list(rule.tags))}</li>`);
+  rows.push(
+    html`<li>冷却期：${cooldown > 0 ? `${num(cooldown)} 天（此前 ${num(cooldown)} 天内已被抽查的对象不在抽取范围内）` : '不设冷却期'}</li>`,
+    html`<li>因冷却期排除 ${num(n(rule.excludedCooldown))} 家</li>`,
+    html`<li>因非存续状态排除 ${num(n(rule.excludedInactive))} 家</li>`,
+  );
+  if (rule.excludedFrequency !== undefined) rows.push(html`<li>因抽查频次规则排除 ${num(n(rule.excludedFrequency))} 家</li>`);
+  for (const [key, value] of Object.entries(rule)) {
+    if (!POOL_RULE_KNOWN.has(key)) rows.push(html`<li>${key}：${list(value).join('、')}</li>`);
+  }
+  return html`<ul class="team" id="pool-rule">${rows}</ul>`;
+}
+
+/** Whether the draw came after the time announced at commit (a draw before it is refused: spec §5). */
+function timingVerdict(after: boolean | null): Html {
+  if (after === null) return html``;
+  return after
+    ? html`<dt>抽取时间核对</dt><dd><span class="result-ok" id="entropy-timing" data-state="ok">抽取时间晚于公告时间 ✓</span></dd>`
+    : html`<dt>抽取时间核对</dt><dd><span class="result-bad" id="entropy-timing" data-state="bad">抽取时间早于公告时间 ✗</span></dd>`;
+}
+
+/** The ceremony's contributions (见证人 · 提交值), in the plan's witness order. */
+function contributionsTable(cs: ReadonlyArray<{ witness: string; value: string }>): Html {
+  return html`<div class="table-wrap"><table id="contributions">
+<caption>见证人提交值（公开随机数 = "ceremony-v1:" + SHA-256(按计划所列见证人顺序，每行"见证人 制表符 提交值"的文本)）</caption>
+<thead><tr><th scope="col">见证人</th><th scope="col">提交值</th></tr></thead>
+<tbody>${cs.map((c) => html`<tr><td data-label="见证人">${c.witness}</td><td data-label="提交值"><code>${c.value}</code></td></tr>`)}</tbody>
+</table></div>`;
+}
+
 export function planPage(v: PlanView): string {
   const p = v.plan;
   const c = p.commit;
@@ -48,6 +110,7 @@ export function planPage(v: PlanView): string {
   const id = encodeURIComponent(p.id);
   const gradeInfo = new Map(p.scheme.grades.map((g) => [g.code, g]));
   const deptName = new Map(p.departments.map((x) => [x.code, x.name]));
+  const itemNames = new Map(p.items.map((i) => [i.code, `${i.name}（${i.code}）`]));
   for (const i of p.items) if (i.departmentCode) deptName.set(i.departmentCode, i.departmentName);
 
   const strata = c.strata.map((s, i) => {
@@ -59,23 +122,28 @@ export function planPage(v: PlanView): string {
   });
   const pool = c.strata.reduce((n, s) => n + s.population, 0);
 
-  const perTask = Object.entries(c.inspectorsPerTask)
+  const perTask = Object.entries(c.inspectorsPerTask ?? {})
     .filter(([, k]) => k > 0)
     .map(([dept, k]) => `${deptName.get(dept) ?? dept} ${k} 人`)
     .join('；');
 
   const drawSection = d
     ? html`<dl class="kv">
+<dt>公开随机数来源</dt><dd>${c.entropySource}</dd>
 <dt>公开随机数</dt><dd><code>${d.publicEntropy === '' ? '（空）' : d.publicEntropy}</code></dd>
+${d.contributions?.length ? html`<dt>见证人提交值</dt><dd>${d.contributions.map((x) => x.witness).join('、')} 各提交一个值，见下表</dd>` : ''}
 ${digestRow('服务器种子', d.serverSeed)}
 ${digestRow('随机种子', d.seed)}
-<dt>抽取时间</dt><dd>${time(d.drawnAt)}</dd>
+<dt>抽取时间</dt><dd>${time(d.drawnAt)}（北京时间）</dd>
+${p.entropyAt ? html`<dt>公告的抽取时间</dt><dd>${time(p.entropyAt)}（北京时间）</dd>` : ''}
+${timingVerdict(p.drawnAfterEntropyAt)}
 <dt>抽取数量</dt><dd>${num(d.taskCount)} 项任务</dd>
 </dl>
+${d.contributions?.length ? contributionsTable(d.contributions) : ''}
 <p class="muted small">随机种子 = SHA-256("draw-v1|" + 服务器种子 + "|" + 公开随机数 + "|" + 三个快照摘要)。SHA-256(服务器种子) 应等于上方的承诺值。</p>`
     : p.voided
       ? html`<p class="notice warn">该计划未抽取即已作废。</p>`
-      : html`<p class="notice">尚未抽取。服务器种子将在抽取后公开；抽取时将使用上述来源的公开随机数。</p>`;
+      : html`<p class="notice">尚未抽取。${p.entropyAt ? html`抽取不早于公告的抽取时间 ${time(p.entropyAt)}（北京时间）。` : ''}服务器种子将在抽取后公开；抽取时将使用上述来源的公开随机数。</p>`;
 
   const voidSection = p.voided
     ? html`<h2 id="void">作废说明</h2>
@@ -90,7 +158,7 @@ ${p.voided.serverSeed ? digestRow('作废时公开的服务器种子', p.voided.
   const showModes = p.modesPublic;
   const taskRows = v.tasks.map(
     (t) => html`<tr>
-<td class="num" data-label="序号">${t.seq}</td>
+${showGrades ? html`<td class="num" data-label="序号">${t.seq ?? '—'}</td>` : ''}
 <td data-label="检查对象"><a href="/entities/${encodeURIComponent(t.entityId)}">${t.entityName}</a><div class="muted small mono">${t.entityId}</div></td>
 ${showGrades ? html`<td data-label="等级">${t.grade ?? '—'}</td>` : ''}
 ${showModes ? html`<td data-label="检查方式" class="nowrap">${modeLabel(t.mode)}</td>` : ''}
@@ -103,8 +171,8 @@ ${showModes ? html`<td data-label="检查方式" class="nowrap">${modeLabel(t.mo
     ? html`<h2 id="tasks">抽取结果与检查结果</h2>
 <p>共抽取 ${num(p.taskCount)} 个检查对象，已公开 ${num(p.publishedCount)} 项检查结果。${showGrades ? '' : showModes ? '本计划所用分级分类标准不公开等级，故不显示各对象的等级。' : '本计划所用分级分类标准不公开等级，故不显示各对象的等级，也不显示由等级决定的检查方式。'}</p>
 <div class="table-wrap"><table class="stack" id="task-list">
-<caption>抽取的检查对象（按抽取序号）</caption>
-<thead><tr><th scope="col" class="num">序号</th><th scope="col">检查对象</th>${showGrades ? html`<th scope="col">等级</th>` : ''}${showModes ? html`<th scope="col">检查方式</th>` : ''}<th scope="col">执法检查人员</th><th scope="col">检查结果</th><th scope="col">公开时间</th></tr></thead>
+<caption>抽取的检查对象（按统一社会信用代码排序，与抽取顺序无关）</caption>
+<thead><tr>${showGrades ? html`<th scope="col" class="num">序号</th>` : ''}<th scope="col">检查对象</th>${showGrades ? html`<th scope="col">等级</th>` : ''}${showModes ? html`<th scope="col">检查方式</th>` : ''}<th scope="col">执法检查人员</th><th scope="col">检查结果</th><th scope="col">公开时间</th></tr></thead>
 <tbody>${taskRows}</tbody>
 </table></div>
 ${pager({ page: v.page, pageSize: v.pageSize, total: p.taskCount, href: (n) => `/plans/${id}${n > 1 ? `?page=${n}` : ''}#tasks`, label: '抽取结果分页' })}`
@@ -141,6 +209,7 @@ ${d ? html`<a class="button" href="/verify/${id}">在浏览器中验证</a>` : '
 ${p.windowFrom || p.windowTo ? html`<dt>检查期限</dt><dd>${p.windowFrom ?? ''} 至 ${p.windowTo ?? ''}</dd>` : ''}
 <dt>分级分类标准</dt><dd>${p.scheme.name}${p.scheme.source ? html` <span class="muted">（${p.scheme.source}）</span>` : ''}</dd>
 <dt>对象总数</dt><dd>${num(pool)}</dd>
+${p.poolRule ? html`<dt>抽取范围</dt><dd>${poolRuleList(p.poolRule, (code) => itemNames.get(code) ?? code)}</dd>` : ''}
 <dt>每项任务检查人员</dt><dd>${perTask || '不指派'}</dd>
 </dl>
 <div class="table-wrap"><table>
@@ -156,8 +225,14 @@ ${digestRow('检查对象快照摘要', c.entitySnapshotDigest)}
 ${digestRow('执法检查人员快照摘要', c.inspectorSnapshotDigest)}
 ${digestRow('回避关系快照摘要', c.recusalDigest)}
 <dt>公开随机数来源</dt><dd>${c.entropySource}</dd>
-<dt>承诺时间</dt><dd>${time(c.committedAt)}</dd>
-<dt>协议</dt><dd><code>${c.protocol}</code></dd>
+<dt>承诺时间</dt><dd>${time(c.committedAt)}（北京时间）</dd>
+<dt>公告的抽取时间</dt><dd>${
+      p.entropyAt
+        ? html`${time(p.entropyAt)}（北京时间）<div class="small muted">公开随机数最早可知的时间：此前不得抽取，此后不得作废。</div>`
+        : html`<span class="muted">未公告（本计划按第 1 版记录承诺）</span>`
+    }</dd>
+${p.witnesses.length ? html`<dt>见证人</dt><dd>${p.witnesses.join('、')}</dd>` : ''}
+<dt>协议</dt><dd><code>${c.protocol}</code>${p.records === 2 ? '（记录第 2 版）' : '（记录第 1 版）'}</dd>
 </dl>
 
 <h2 id="draw">抽取记录</h2>

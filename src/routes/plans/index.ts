@@ -8,6 +8,7 @@ import { fullRecordJson } from '../../domain/draws/records.ts';
 import { CODE_PATTERN, Paging, bearer, errorResponses, page } from '../../schemas/common.ts';
 import { CommitRecordSchema, DrawRecordSchema } from '../../schemas/records.ts';
 import {
+  CommitBody,
   DrawBody,
   FullRecord,
   Plan,
@@ -45,7 +46,7 @@ const SNAPSHOT_FILES = { 'entities.tsv': 'entities', 'inspectors.tsv': 'inspecto
 export default async function planRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const plans = createPlanService(app.database);
-  const draws = createDrawService(app.database);
+  const draws = createDrawService(app.database, { maxAverageLoad: app.config.maxAverageLoad });
   const planners = app.requireRole('planner');
   const readers = app.requireRole('planner', 'auditor');
   const auditors = app.requireRole('auditor');
@@ -141,8 +142,10 @@ export default async function planRoutes(fastify: FastifyInstance) {
         tags: ['plans'],
         summary: 'Preview a draft: strata, how many each ratio draws, inspector load and what would stop a commit',
         description:
-          'Runs the commit’s snapshot step without committing: no seed is made and nothing is written. Warns when the ' +
-          'overall ratio is below the 3% floor of 企业公示信息抽查办法.',
+          'Runs the commit’s snapshot step without committing: no seed is made and nothing is written. Warnings (codes): ' +
+          '`full_ratio_non_public` (a grade at 100% on a non-public scheme: undrawn pool entities are then known not to hold it), ' +
+          '`single_draw_in_grade` (a grade drawing exactly 1 on a non-public scheme), `high_inspector_load` (average tasks per ' +
+          'inspector above SUICHA_MAX_AVERAGE_LOAD, default 30), `below_minimum_ratio` (overall ratio below the 3% floor of 企业公示信息抽查办法).',
         security: bearer,
         params: PlanParams,
         response: { 200: PreviewSchema, ...errorResponses(401, 403, 404, 409, 422) },
@@ -160,15 +163,18 @@ export default async function planRoutes(fastify: FastifyInstance) {
         summary: 'Commit a draft (draw-v1 §1): freeze the pool, inspectors and recusals, publish the commitment',
         description:
           'Refused (422) when the pool is empty or some entity could not get k non-recused inspectors of a department — ' +
-          'so a draw can never fail once the seed exists. 409 unless the plan is a draft.',
+          'so a draw can never fail once the seed exists — and without an `entropyAt` later than the commit (the body’s, ' +
+          'else the plan’s). The record is revision 2: `records`, `entropyAt` and `poolRule`. 409 unless the plan is a draft.',
         security: bearer,
         headers: IdempotencyHeaders,
         params: PlanParams,
+        // optional: fastify validates an absent body as null
+        body: Type.Union([CommitBody, Type.Null()]),
         response: { 200: CommitRecordSchema, 201: CommitRecordSchema, ...errorResponses(400, 401, 403, 404, 409, 422) },
       },
     },
     async (request, reply) => {
-      const { statusCode, record } = await draws.commit(request.params.id, actor(request), idempotencyKeyOf(request));
+      const { statusCode, record } = await draws.commit(request.params.id, actor(request), idempotencyKeyOf(request), request.body ?? {});
       return reply.code(statusCode).send(record);
     },
   );
@@ -181,7 +187,9 @@ export default async function planRoutes(fastify: FastifyInstance) {
         tags: ['plans'],
         summary: 'Draw a committed plan with the public entropy (draw-v1 §2–4): reveals the seed, creates the tasks',
         description:
-          'Returns the public draw record (task grades only where the grade scheme is public). A plan is drawn once: ' +
+          'Returns the public draw record (revision 2: tasks sorted by entityId, with seq and grade only where the grade scheme ' +
+          'is public; `taskDigest` binds the auditors’ task file). Give `publicEntropy`, or — when the plan names witnesses — ' +
+          '`contributions`, one per witness in the plan’s order. Refused (422) before the commit’s `entropyAt`. A plan is drawn once: ' +
           'another draw is 409, even from another service process; a retry with the same Idempotency-Key returns the same record (200).',
         security: bearer,
         headers: IdempotencyHeaders,
@@ -191,7 +199,7 @@ export default async function planRoutes(fastify: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const { statusCode, recordJson } = await draws.draw(request.params.id, request.body.publicEntropy, actor(request), idempotencyKeyOf(request));
+      const { statusCode, recordJson } = await draws.draw(request.params.id, request.body, actor(request), idempotencyKeyOf(request));
       // pre-serialized from the ledger body's text (drawRecordText): a big draw's record is megabytes
       return reply
         .code(statusCode)
@@ -207,6 +215,7 @@ export default async function planRoutes(fastify: FastifyInstance) {
       schema: {
         tags: ['plans'],
         summary: 'Void a committed plan before its draw; the server seed is revealed in the ledger',
+        description: 'Refused (409) from the commit’s `entropyAt` on: once the entropy may be known, the plan must be drawn.',
         security: bearer,
         headers: IdempotencyHeaders,
         params: PlanParams,
@@ -270,6 +279,62 @@ export default async function planRoutes(fastify: FastifyInstance) {
           // the schema documents the body as a string; the bytes stream from the database
           .send(stream as unknown as string)
       );
+    },
+  );
+
+  app.get(
+    '/plans/:id/snapshot/tasks.tsv',
+    {
+      preHandler: auditors,
+      schema: {
+        tags: ['plans'],
+        summary: 'The task file of a drawn plan (records revision 2 §5), byte for byte: sha256sum = the draw record’s taskDigest',
+        description: 'One line per task in seq order: `seq\\tentityId\\tgrade\\tteam\\n`, team = `departmentCode:inspectorId` joined by `,`.',
+        security: bearer,
+        params: PlanParams,
+        response: {
+          200: { description: 'the task file', content: { 'text/tab-separated-values': { schema: { type: 'string' } } } },
+          ...errorResponses(400, 401, 403, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const { length, digest, stream } = await draws.taskFile(id);
+      return reply
+        .header('content-type', 'text/tab-separated-values; charset=utf-8')
+        .header('content-length', String(length))
+        .header('etag', `"${digest}"`)
+        .header('content-disposition', `attachment; filename="${id}-tasks.tsv"`)
+        .send(stream as unknown as string);
+    },
+  );
+
+  app.get(
+    '/plans/:id/bundle.tar.gz',
+    {
+      preHandler: auditors,
+      schema: {
+        tags: ['plans'],
+        summary: 'The replay bundle of a committed plan: full record, snapshot files, task file, ledger entries and a README',
+        description:
+          'A gzip’d tar with one folder named by the planId: `record.json` (the body of GET …/record), `entities.tsv`, ' +
+          '`inspectors.tsv`, `recusals.tsv`, `tasks.tsv` (once drawn), `ledger.json` (the plan’s ledger entries) and `README.md`. ' +
+          'Check it with `npm run replay -- --bundle <file>` or in the browser verifier at /verify/{planId}.',
+        security: bearer,
+        params: PlanParams,
+        response: {
+          200: { description: 'the bundle (.tar.gz)', content: { 'application/gzip': { schema: { type: 'string', format: 'binary' } } } },
+          ...errorResponses(400, 401, 403, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { filename, stream } = await draws.bundle(request.params.id);
+      return reply
+        .header('content-type', 'application/gzip')
+        .header('content-disposition', `attachment; filename="${filename}"`)
+        .send(stream as unknown as string);
     },
   );
 }

@@ -1,7 +1,7 @@
 /**
  * Public plans under /public/v1: committed, drawn or voided, as published. Drafts do not exist here; the
  * server seed appears only inside the draw record or the void (both after it is revealed); task grades only
- * where the draw record carries them (a public grade scheme).
+ * where the draw record carries them (a public grade scheme); lists of a plan's tasks come by entity id, never by seq.
  */
 import { Type } from 'typebox';
 import type { FastifyInstance } from 'fastify';
@@ -61,7 +61,7 @@ export default async function publicPlanRoutes(fastify: FastifyInstance, { discl
     {
       schema: {
         tags: ['public'],
-        summary: 'Published results of a plan (抽查结果公示), one per task by seq, with when each was published',
+        summary: 'Published results of a plan (抽查结果公示), one per task by entity id, with when each was published',
         params: IdParams,
         querystring: Paging,
         response: { 200: page(PublishedResult), ...errorResponses(400, 404) },

@@ -14,14 +14,14 @@ import type { ImportResult } from '../../../schemas/directories.ts';
 import { unprocessable } from '../../errors.ts';
 import { MAX_PROBLEMS, Problems } from './problems.ts';
 import { csvRows, ndjsonRows, type ImportColumn, type MediaKind, type SourceState } from './sources.ts';
+
+export type { MediaKind };
 import type { ByteSource } from './utf8.ts';
 
-export type { ImportColumn, MediaKind } from './sources.ts';
-
-export type CopyValue = string | number | boolean | null;
+type CopyValue = string | number | boolean | null;
 
 /** Reports a problem with the current row; a row with a problem is not imported (and neither is the file). */
-export type Report = (column: string | undefined, message: string) => void;
+type Report = (column: string | undefined, message: string) => void;
 
 /** Whether an optional column was given by every staged row, by none, or by some (NDJSON may leave keys out). */
 export type Presence = (column: string) => 'all' | 'none' | 'some';
@@ -57,7 +57,7 @@ export interface ImportKind<C = undefined> {
 export const stagingTable = (kind: { name: string }) => `import_${kind.name.replace(/-/g, '_')}`;
 
 /** Bit of column `k` in a staging row's `absent` mask (set when the row does not give the column). */
-export const absentBit = (kind: ImportKind<any>, column: string) => {
+const absentBit = (kind: ImportKind<any>, column: string) => {
   const k = kind.columns.findIndex((c) => c.name === column);
   if (k < 0) throw new Error(`no column ${column} in ${kind.name}`);
   return 1 << k;

@@ -33,7 +33,7 @@ export interface SourceState extends DecodeState {
 export type MediaKind = 'csv' | 'ndjson';
 
 /** Larger records are refused: they can only be a broken file, and they would cost memory. */
-export const MAX_RECORD_BYTES = 1024 * 1024;
+const MAX_RECORD_BYTES = 1024 * 1024;
 
 const columnList = (columns: readonly ImportColumn[]) => columns.map((c) => c.name).join(',');
 

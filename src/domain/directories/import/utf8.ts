@@ -11,7 +11,7 @@ export interface ByteSource {
   next(): Promise<Buffer | null>;
 }
 
-export interface EncodingError {
+interface EncodingError {
   /** 1-based line of the first invalid byte. */
   line: number;
   /** 0-based byte offset of the first invalid byte in the body (after a BOM, if any). */

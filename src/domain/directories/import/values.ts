@@ -1,8 +1,7 @@
 /** Field checks shared by the import kinds and by hand-made changes (PATCH), so both accept the same values. */
-import { CODE_PATTERN, ID_PATTERN } from '../../../schemas/common.ts';
+import { ID_PATTERN } from '../../../schemas/common.ts';
 
 export const ID_RE = new RegExp(ID_PATTERN);
-export const CODE_RE = new RegExp(CODE_PATTERN);
 
 const CONTROL_RE = /[\u0000-\u0008\u000a-\u001f\u007f]/;
 
@@ -24,7 +23,7 @@ export function parseBoolean(value: string): boolean | undefined {
 }
 
 /** China Standard Time: evaluations are dated by Chinese authorities, so a bare date is a date there. */
-export const CHINA_OFFSET = '+08:00';
+const CHINA_OFFSET = '+08:00';
 
 const DATE_RE = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
