@@ -2,7 +2,8 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import type { Database } from './db/client.ts';
 import databasePlugin from './plugins/database.ts';
-import errorsPlugin from './plugins/errors.ts';
+import helmet from '@fastify/helmet';
+import errorsPlugin, { clientErrorHandler, frameworkErrors, serializeError } from './plugins/errors.ts';
 import authPlugin from './plugins/auth.ts';
 import openapiPlugin from './plugins/openapi.ts';
 import healthRoutes from './routes/health/index.ts';
@@ -65,11 +66,16 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
             level: config.logLevel,
             // Tokens travel only in the Authorization header; never log it.
             redact: { paths: ['req.headers.authorization', 'headers.authorization'], censor: '[redacted]' },
+            // Errors are logged without SQL parameters, queries or bodies (a parameter can be a finding or a token hash).
+            serializers: { err: serializeError, error: serializeError },
             ...(typeof opts.logger === 'object' ? opts.logger : {}),
           },
     // One log line per request (onResponse below) instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
+    // Framework and HTTP-parser errors answer in the one error shape too (the portal: its HTML error page).
+    frameworkErrors,
+    clientErrorHandler,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -87,6 +93,17 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   await app.register(databasePlugin, { database: opts.database, closeOnExit: opts.closeDatabase ?? false });
   await app.register(errorsPlugin);
+  // Security headers on every response; the portal overrides them with its own stricter set (src/portal).
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      // Swagger UI at /docs: its own script and style files, inline styles, data: images, the document via fetch.
+      directives: { 'upgrade-insecure-requests': null },
+    },
+  });
+  // Management answers (tokens shown once, internal records) are never cached, errors included.
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
+  });
   await app.register(openapiPlugin);
   await app.register(authPlugin, { adminToken: config.adminToken });
   await createGradeSchemeRepository(opts.database.db).seedBuiltins();

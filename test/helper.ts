@@ -111,10 +111,10 @@ export async function buildTestApp(
 }
 
 /**
- * An `entropyAt` a little in the future (records rev 2: it must be later than the commit), as an ISO
- * instant with milliseconds. Commit with it, then `await untilEntropyAt(at)` before the draw.
+ * An `entropyAt` a little in the future (records rev 2: it must be later than the commit — 1 s leaves room
+ * for a slow commit on a loaded machine), as an ISO instant with milliseconds. Commit with it, then `await untilEntropyAt(at)` before the draw.
  */
-export function soon(ms = 300): string {
+export function soon(ms = 1000): string {
   return new Date(Date.now() + ms).toISOString();
 }
 
@@ -129,7 +129,7 @@ export async function untilEntropyAt(entropyAt: string): Promise<void> {
  * at once; returns the commit response (whatever its status).
  */
 export async function commitAndWait(app: Pick<TestApp, 'api'>, planId: string, options: { ms?: number; token?: string | null } = {}) {
-  const entropyAt = soon(options.ms ?? 300);
+  const entropyAt = soon(options.ms ?? 1000);
   const res = await app.api('POST', `/api/v1/plans/${planId}/commit`, { body: { entropyAt }, token: options.token });
   if (res.statusCode === 201) await untilEntropyAt(entropyAt);
   return res;

@@ -152,7 +152,7 @@ export async function seedPortalScenario(
     '区公证处监督下现场掷骰 10 次（见证人：区司法局、区纪委监委派驻纪检监察组）',
   );
   // Records revision 2: entropyAt (later than the commit) is announced at commit; the draw waits for it.
-  const entropyAt = new Date(Date.now() + 300).toISOString();
+  const entropyAt = new Date(Date.now() + 1000).toISOString();
   await ask('POST', `/api/v1/plans/${drawnPlanId}/commit`, { entropyAt }, [200, 201]);
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(entropyAt) - Date.now() + 5)));
   await ask('POST', `/api/v1/plans/${drawnPlanId}/draw`, { publicEntropy: '6 2 5 3 1 4 4 2 6 1' }, [200, 201]);

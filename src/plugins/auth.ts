@@ -1,12 +1,16 @@
 import fp from 'fastify-plugin';
-import type { FastifyInstance, FastifyRequest, preHandlerHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyRequest, onRequestHookHandler, preHandlerHookHandler } from 'fastify';
 import { assertRole, createAccessService, type Principal } from '../domain/access/service.ts';
 import { unauthorized } from '../domain/errors.ts';
 import type { Role } from '../schemas/access.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** preHandler that requires a bearer token with one of `roles` (admin always passes). */
+    /**
+     * Hook that requires a bearer token with one of `roles` (admin always passes). Routes name it as their
+     * preHandler; it runs as the route's first onRequest hook, so authentication comes before body parsing and
+     * validation (no token and a bad body: 401, not 400).
+     */
     requireRole(...roles: Role[]): preHandlerHookHandler;
   }
   interface FastifyRequest {
@@ -36,12 +40,26 @@ export default fp(
       return access.authenticate(token);
     }
 
+    const roleHooks = new WeakSet<object>();
     app.decorate('requireRole', function (...roles: Role[]): preHandlerHookHandler {
-      return async function (request) {
+      const hook = async function (request: FastifyRequest) {
         const principal = await authenticate(request);
         request.principal = principal;
         assertRole(principal, roles);
       };
+      roleHooks.add(hook);
+      return hook;
+    });
+
+    // Move role hooks from preHandler (after validation) to onRequest (before the body is even read).
+    app.addHook('onRoute', (route) => {
+      const pre = route.preHandler === undefined ? [] : ([] as unknown[]).concat(route.preHandler);
+      const auth = pre.filter((h) => roleHooks.has(h as object)) as onRequestHookHandler[];
+      if (auth.length === 0) return;
+      const rest = pre.filter((h) => !roleHooks.has(h as object)) as preHandlerHookHandler[];
+      route.preHandler = rest.length ? rest : undefined;
+      const onRequest = route.onRequest === undefined ? [] : ([] as onRequestHookHandler[]).concat(route.onRequest);
+      route.onRequest = [...auth, ...onRequest];
     });
   },
   { name: 'auth', dependencies: ['database'] },

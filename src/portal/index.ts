@@ -17,7 +17,7 @@ import { entityPage, entitySearchPage } from './pages/entities.ts';
 import { ledgerPage } from './pages/ledger.ts';
 import { verifyIndexPage, verifyPage } from './pages/verify.ts';
 import { errorPage } from './pages/errors.ts';
-import { httpStatusOf } from '../plugins/errors.ts';
+import { httpStatusOf, portalMessage } from '../plugins/errors.ts';
 
 /** No inline script or style anywhere: CSS and JS are same-origin files. */
 export const CONTENT_SECURITY_POLICY =
@@ -80,7 +80,7 @@ export default async function portalRoutes(app: FastifyInstance) {
   app.setErrorHandler((error, request, reply) => {
     const status = httpStatusOf(error);
     if (status === 500) request.log.error({ err: error }, 'portal error');
-    return sendHtml(reply, errorPage(status, status === 500 ? '页面暂时无法显示，请稍后再试。' : '请求的地址或参数无效。'), status);
+    return sendHtml(reply, errorPage(status, portalMessage(status)), status);
   });
 
   const notFound = (reply: FastifyReply, what: string) => sendHtml(reply, errorPage(404, what), 404);

@@ -12,7 +12,7 @@ t.test('only the task’s team or a planner enters a result', async (t) => {
   const outsider = await token('inspector', 'SJ-002');
   const auditor = await token('auditor');
   let res = await api('PUT', path, { token: outsider, body: okResult() });
-  t.equal(res.statusCode, 403, 'an inspector not on the team');
+  t.equal(res.statusCode, 404, 'an inspector not on the team: as if there were no such task');
   t.equal((await api('PUT', path, { token: auditor, body: okResult() })).statusCode, 403, 'auditors read only');
   t.equal((await api('PUT', path, { token: null, body: okResult() })).statusCode, 401);
   t.equal((await api('GET', path)).statusCode, 404, 'nothing was written');
@@ -138,7 +138,7 @@ t.test('amendments until publication are kept with who and when; published resul
   });
   t.equal(history[2].values.findings, '已责令改正，复查合格');
   for (const h of history) t.ok(Date.parse(h.changedAt) <= Date.now() && Date.parse(h.changedAt) > Date.now() - 600_000, 'changedAt is now');
-  t.equal((await api('GET', `${path}/history`, { token: await token('inspector', 'SJ-002') })).statusCode, 403);
+  t.equal((await api('GET', `${path}/history`, { token: await token('inspector', 'SJ-002') })).statusCode, 404, 'not on the team: 404');
 
   t.equal((await api('POST', `/api/v1/plans/${DRAWN_PLAN}/publish`, { token: planner, body: { scope: 'finished' } })).statusCode, 201);
   res = await api('PUT', path, { token: sj1, body: okResult() });

@@ -49,8 +49,8 @@ t.test('an inspector lists their own tasks with entity, team, mode, plan and due
   t.equal((await api('GET', '/api/v1/tasks?inspector=SJ-002', { token: sj1 })).statusCode, 403);
   t.equal((await api('GET', `/api/v1/tasks/${tasks[0].id}`, { token: sj1 })).statusCode, 200);
   const other = await api('GET', `/api/v1/tasks/${tasks[1].id}`, { token: sj1 });
-  t.equal(other.statusCode, 403, 'not on the team of seq 2');
-  t.equal((await api('GET', `/api/v1/tasks/${tasks[1].id}/result`, { token: sj1 })).statusCode, 403);
+  t.equal(other.statusCode, 404, 'not on the team of seq 2: 404 like a missing task');
+  t.equal((await api('GET', `/api/v1/tasks/${tasks[1].id}/result`, { token: sj1 })).statusCode, 404);
   t.equal((await api('GET', '/api/v1/tasks/999999', { token: sj1 })).statusCode, 404);
 });
 

@@ -1,7 +1,7 @@
 /** SQL on api_tokens. Tokens are stored only as their SHA-256 (see service.ts). */
-import { and, desc, eq, isNull } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, isNull, ne, or } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
-import { apiTokens } from '../../db/schema.ts';
+import { apiTokens, inspectors } from '../../db/schema.ts';
 
 export type TokenRow = typeof apiTokens.$inferSelect;
 export type NewTokenRow = typeof apiTokens.$inferInsert;
@@ -19,12 +19,13 @@ export function createTokenRepository(db: Executor) {
         .values({ ...values, role: 'admin' })
         .onConflictDoUpdate({ target: apiTokens.id, set: { tokenHash: values.tokenHash, revokedAt: null, role: 'admin' } });
     },
-    /** The token with this hash, unless revoked. */
+    /** The token with this hash, unless revoked or (an inspector token) its inspector is missing or deactivated. */
     async findActiveByHash(tokenHash: string): Promise<TokenRow | null> {
       const [row] = await db
-        .select()
+        .select(getTableColumns(apiTokens))
         .from(apiTokens)
-        .where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt)))
+        .leftJoin(inspectors, eq(inspectors.id, apiTokens.inspectorId))
+        .where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt), or(ne(apiTokens.role, 'inspector'), eq(inspectors.active, true))))
         .limit(1);
       return row ?? null;
     },

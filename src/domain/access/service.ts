@@ -76,12 +76,12 @@ export function createAccessService(database: Database) {
       return row;
     },
 
-    /** The principal of a presented bearer token; unauthorized when it is unknown or revoked. */
+    /** The principal of a presented bearer token; unauthorized when it is unknown, revoked, or its inspector deactivated. */
     async authenticate(token: string): Promise<Principal> {
       const tokenHash = hashToken(token);
       const row = await tokens.findActiveByHash(tokenHash);
       if (!row || !timingSafeEqual(Buffer.from(row.tokenHash), Buffer.from(tokenHash))) {
-        throw unauthorized('the token is unknown or revoked');
+        throw unauthorized('the token is unknown or revoked, or its inspector is deactivated');
       }
       return { tokenId: row.id, role: row.role as Role, inspectorId: row.inspectorId };
     },

@@ -42,11 +42,14 @@ function resultJson(v: ResultVersion, calendar: Calendar, workingDays: number): 
   };
 }
 
-/** 403 unless the principal may write the task's result: an inspector on its team, or a planner (or admin). */
+/**
+ * Refuses unless the principal may write the task's result: an inspector on its team, or a planner (or
+ * admin). A task an inspector is not on is 404, like a missing one, so task ids cannot be probed.
+ */
 async function checkWriter(tx: Tx, taskId: number, actor: Principal) {
   if (actor.role === 'inspector') {
     if (!actor.inspectorId || !(await createTaskRepository(tx).isOnTeam(taskId, actor.inspectorId))) {
-      throw forbidden(`inspector ${actor.inspectorId ?? '?'} is not on the team of task ${taskId}`);
+      throw notFound(`no task ${taskId}`);
     }
   } else if (actor.role !== 'planner' && actor.role !== 'admin') {
     throw forbidden('results are entered by the task’s team or a planner');

@@ -45,12 +45,12 @@ export function createTaskService(database: Database, settings: DisclosureSettin
   const calendars = createCalendarRepository(database.db);
   const workingDays = settings.disclosureWorkingDays;
 
-  /** The task; 404 for a missing one, 403 for an inspector who is not on its team. */
+  /** The task; 404 for a missing one and, alike (task ids cannot be probed), for an inspector not on its team. */
   async function visibleTask(principal: Principal, id: number): Promise<TaskRow> {
     const task = await tasks.get(id);
     if (!task) throw notFound(`no task ${id}`);
     if (principal.role === 'inspector' && !(principal.inspectorId && (await tasks.isOnTeam(id, principal.inspectorId)))) {
-      throw forbidden(`task ${id} is not one of inspector ${principal.inspectorId}’s tasks`);
+      throw notFound(`no task ${id}`);
     }
     return task;
   }
