@@ -407,8 +407,8 @@ t.test('draw input and state checks', async (t) => {
   t.equal((await api('POST', `/api/v1/plans/${draft.id}/draw`, { body: { publicEntropy: 'x' } })).statusCode, 409, 'a draft is not drawn');
   const { id } = await committed(app);
   let res = await api('POST', `/api/v1/plans/${id}/draw`, { body: { publicEntropy: 'bell\u0007' } });
-  t.equal(res.statusCode, 400, 'a control character: refused by the input rules (plugins/input.ts)');
-  t.equal(res.json().details[0].field, 'body/publicEntropy');
+  t.equal(res.statusCode, 422);
+  t.equal(res.json().details[0].field, 'publicEntropy');
   res = await api('POST', `/api/v1/plans/${id}/draw`, { body: { publicEntropy: 'x'.repeat(257) } });
   t.equal(res.statusCode, 422);
   t.equal((await api('POST', `/api/v1/plans/${id}/draw`, { body: {} })).statusCode, 422, 'neither publicEntropy nor contributions');
