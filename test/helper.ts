@@ -3,6 +3,7 @@
  * PostgreSQL database (created from DATABASE_URL, dropped afterwards) when DATABASE_URL is set.
  */
 import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
 import postgres from 'postgres';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { loadConfig, type Config } from '../src/config.ts';
@@ -133,4 +134,20 @@ export async function commitAndWait(app: Pick<TestApp, 'api'>, planId: string, o
   const res = await app.api('POST', `/api/v1/plans/${planId}/commit`, { body: { entropyAt }, token: options.token });
   if (res.statusCode === 201) await untilEntropyAt(entropyAt);
   return res;
+}
+
+/** An app that logs at info into `lines` (one JSON text per line), for tests that read the log. */
+export async function buildLoggedApp(t: Teardown) {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const { database } = await openTestDatabase(t);
+  const app = await buildApp({ config: testConfig({ logLevel: 'info' }), database, logger: { stream } });
+  t.teardown(() => app.close());
+  await app.ready();
+  return { app, database, lines };
 }

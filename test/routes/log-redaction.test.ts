@@ -1,24 +1,12 @@
 import t from 'tap';
 import { createHash } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { sql } from 'drizzle-orm';
-import { buildApp } from '../../src/app.ts';
 import { serializeError } from '../../src/plugins/errors.ts';
-import { ADMIN_TOKEN, openTestDatabase, testConfig } from '../helper.ts';
+import { ADMIN_TOKEN, buildLoggedApp } from '../helper.ts';
 import { okResult, seedPlans } from '../fixtures/tasks.ts';
 
 t.test('a failed result write logs neither the finding, nor SQL parameters, nor the token or its hash', async (t) => {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      lines.push(...String(chunk).split('\n').filter(Boolean));
-      done();
-    },
-  });
-  const { database } = await openTestDatabase(t);
-  const app = await buildApp({ config: testConfig({ logLevel: 'info' }), database, logger: { stream } });
-  t.teardown(() => app.close());
-  await app.ready();
+  const { app, database, lines } = await buildLoggedApp(t);
   const { tasks } = await seedPlans(database);
   const inject = (method: 'PUT' | 'POST', url: string, token: string, payload: unknown) =>
     app.inject({ method, url, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: JSON.stringify(payload) });

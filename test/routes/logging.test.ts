@@ -1,20 +1,8 @@
 import t from 'tap';
-import { Writable } from 'node:stream';
-import { buildApp } from '../../src/app.ts';
-import { ADMIN_TOKEN, openTestDatabase, testConfig } from '../helper.ts';
+import { ADMIN_TOKEN, buildLoggedApp } from '../helper.ts';
 
 t.test('one log line per request, with a request id, and never a token', async (t) => {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      lines.push(...String(chunk).split('\n').filter(Boolean));
-      done();
-    },
-  });
-  const { database } = await openTestDatabase(t);
-  const app = await buildApp({ config: testConfig({ logLevel: 'info' }), database, logger: { stream } });
-  t.teardown(() => app.close());
-  await app.ready();
+  const { app, lines } = await buildLoggedApp(t);
   const created = await app.inject({
     method: 'POST',
     url: '/api/v1/tokens',
