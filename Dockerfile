@@ -11,7 +11,8 @@ COPY migrations ./migrations
 COPY openapi ./openapi
 RUN npx tsc --noEmit && npm prune --omit=dev
 
-# Stage 2: the runtime, as a non-root user. Migrations ship in the image and run at start.
+# Stage 2: the runtime, as a non-root user. Migrations ship in the image: on PGlite they run at start; on PostgreSQL
+# as the owner role (`npm run db:migrate` with DATABASE_MIGRATION_URL, or that variable beside DATABASE_URL), see README, Production.
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 SUICHA_DATA_DIR=/data
 WORKDIR /app

@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { openPglite } from '../src/db/client.ts';
 import { runMigrations } from '../src/db/migrate.ts';
 import { buildApp } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
+import { loadConfig, UNLIMITED } from '../src/config.ts';
 
 const { values: opts } = parseArgs({ options: { entities: { type: 'string', default: '204000' } } });
 const N = Number(opts.entities);
@@ -23,16 +23,7 @@ if (!Number.isInteger(N) || N < 1000) throw new Error('--entities must be a whol
 const token = `bench-${crypto.randomUUID()}`;
 const database = await openPglite(null);
 await runMigrations(database);
-// No load shedding or rate limits: PGlite runs in this thread, so a long query is event-loop delay.
-const config = {
-  ...loadConfig({}),
-  adminToken: token,
-  logLevel: 'silent',
-  maxEventLoopDelayMs: 0,
-  maxHeapBytes: 0,
-  maxRssBytes: 0,
-  rateLimitPublic: 0,
-};
+const config = { ...loadConfig({}), adminToken: token, logLevel: 'silent', ...UNLIMITED };
 const app = await buildApp({ config, database, logger: false });
 await app.ready();
 

@@ -28,7 +28,7 @@ import { PgDialect } from 'drizzle-orm/pg-core';
 import { openPostgres, type Database } from '../src/db/client.ts';
 import { runMigrations } from '../src/db/migrate.ts';
 import { buildApp } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
+import { loadConfig, UNLIMITED } from '../src/config.ts';
 import { loadPlanContext, poolQuery, POOL_BATCH } from '../src/domain/draws/pool.ts';
 import { createPlanRepository } from '../src/domain/plans/repository.ts';
 import { verifyDraw } from '../src/core/replay.ts';
@@ -74,7 +74,7 @@ const databaseUrl = (name: string) => {
 const token = process.env.SUICHA_BENCH_TOKEN ?? `bench-${randomBytes(12).toString('hex')}`;
 
 async function serviceOn(database: Database) {
-  const app = await buildApp({ config: { ...loadConfig({}), adminToken: token, logLevel: 'silent' }, database, logger: false });
+  const app = await buildApp({ config: { ...loadConfig({}), adminToken: token, logLevel: 'silent', ...UNLIMITED }, database, logger: false });
   await app.ready();
   const inject = async (method: 'GET' | 'POST', path: string, body?: unknown) => {
     const res = await app.inject({ method, url: path, headers: { authorization: `Bearer ${token}` }, ...(body ? { payload: body as object } : {}) });

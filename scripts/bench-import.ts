@@ -25,7 +25,7 @@ import postgres from 'postgres';
 import { openPglite, openPostgres, type Database } from '../src/db/client.ts';
 import { runMigrations } from '../src/db/migrate.ts';
 import { buildApp } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
+import { loadConfig, UNLIMITED } from '../src/config.ts';
 import { ENTITY_CSV_HEADER, generateEntities, toCsv } from './demo-data.ts';
 
 const { values: opts } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, keep: { type: 'boolean', default: false } } });
@@ -69,7 +69,7 @@ async function writeFile() {
 /** Starts the service on `database` and times the upload of the file over HTTP (start-up not included). */
 async function importThroughService(database: Database) {
   await runMigrations(database);
-  const app = await buildApp({ config: { ...loadConfig({}), adminToken: ADMIN, logLevel: 'silent' }, database, logger: false });
+  const app = await buildApp({ config: { ...loadConfig({}), adminToken: ADMIN, logLevel: 'silent', ...UNLIMITED }, database, logger: false });
   await app.listen({ port: 0, host: '127.0.0.1' });
   try {
     const { port } = app.server.address() as AddressInfo;

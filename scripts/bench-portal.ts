@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
 import postgres from 'postgres';
 import autocannon from 'autocannon';
-import { loadConfig } from '../src/config.ts';
+import { loadConfig, UNLIMITED } from '../src/config.ts';
 import { openPglite, openPostgres, type Database } from '../src/db/client.ts';
 import { runMigrations } from '../src/db/migrate.ts';
 import { buildApp } from '../src/app.ts';
@@ -78,7 +78,7 @@ async function serve() {
   }
   await runMigrations(database);
   const adminToken = randomBytes(24).toString('hex');
-  const app = await buildApp({ config: { ...loadConfig({}), adminToken, logLevel: 'silent' }, database, logger: false });
+  const app = await buildApp({ config: { ...loadConfig({}), adminToken, logLevel: 'silent', ...UNLIMITED }, database, logger: false });
   await app.ready();
   const api: FixtureApi = async (method, path, o = {}) => {
     const headers: Record<string, string> = { authorization: `Bearer ${adminToken}` };

@@ -35,7 +35,8 @@ async function verifyUrl(base: string): Promise<Outcome> {
       seq = v.seq;
       prevHash = v.hash;
     }
-    if (page.items.length < PAGE) {
+    // A page may end before PAGE entries (it has a byte budget): the end is where `next` is null.
+    if (page.next === null || page.items.length === 0) {
       // The head the service reports must be where the walk ended (or later, if entries were added meanwhile).
       const head = await getJson<{ seq: number; hash: string }>(`${root}/public/v1/ledger/head`);
       if (head.seq === seq) {

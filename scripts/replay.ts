@@ -11,7 +11,8 @@
  * `records`) verify as before.
  *
  * record.json is what GET /api/v1/plans/{id}/record returns, or the public plan JSON
- * (GET /public/v1/plans/{id}); both carry `commit` and `draw`. A voided plan is checked as far as it
+ * (GET /public/v1/plans/{id}/record.json, or GET /public/v1/plans/{id} when its first task page is the only one);
+ * all carry `commit` and `draw`. A voided plan is checked as far as it
  * can be: its revealed seed against the commitment, and the files against the digests.
  *
  * The replay bundle (GET /api/v1/plans/{id}/bundle.tar.gz, core/bundle.ts) holds the record, the three snapshot
@@ -50,7 +51,25 @@ function readText(path: string): string {
   }
 }
 
-function asRecords(data: unknown, from: string): Records {
+/**
+ * GET /public/v1/plans/{id} gives the draw record's header and its first task page; when that page is the
+ * only one, the record is the header with its tasks (by seq in revision 1). More pages cannot be read from a
+ * file: the whole record is the download, GET /public/v1/plans/{id}/record.json.
+ */
+function withPagedTasks(data: unknown, from: string): unknown {
+  const o = data as { draw?: Record<string, unknown> | null; tasks?: { items?: DrawRecord['tasks']; next?: string | null } | null };
+  if (!o || typeof o !== 'object' || !o.draw || typeof o.draw !== 'object' || Array.isArray(o.draw.tasks) || !o.tasks) return data;
+  if (!Array.isArray(o.tasks.items)) throw new UsageError(`${from}: the task page has no items array`);
+  if (o.tasks.next !== null) {
+    throw new UsageError(`${from}: holds only the first page of the plan's tasks; save the whole record from GET /public/v1/plans/{id}/record.json`);
+  }
+  const tasks = [...o.tasks.items];
+  if (recordsRevision(o.draw as { records?: number }) === 1) tasks.sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
+  return { ...o, draw: { ...o.draw, tasks } };
+}
+
+function asRecords(raw: unknown, from: string): Records {
+  const data = withPagedTasks(raw, from);
   const o = data as Partial<Records> & { protocol?: string };
   if (o && typeof o === 'object' && o.commit && typeof o.commit === 'object') return { commit: o.commit, draw: o.draw ?? null, void: o.void ?? null };
   // A bare draw record that also carries the commit fields is accepted too (verifyDraw allows it).

@@ -3,8 +3,11 @@ import type { Config } from './config.ts';
 import type { Database } from './db/client.ts';
 import databasePlugin from './plugins/database.ts';
 import helmet from '@fastify/helmet';
-import errorsPlugin, { clientErrorHandler, frameworkErrors, serializeError } from './plugins/errors.ts';
+import errorsPlugin, { clientErrorHandler, frameworkErrors, requestPath, serializeError } from './plugins/errors.ts';
+import inputPlugin from './plugins/input.ts';
 import authPlugin from './plugins/auth.ts';
+import pressurePlugin from './plugins/pressure.ts';
+import rateLimitPlugin from './plugins/rate-limit.ts';
 import openapiPlugin from './plugins/openapi.ts';
 import healthRoutes from './routes/health/index.ts';
 import tokenRoutes from './routes/tokens/index.ts';
@@ -73,10 +76,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // One log line per request (onResponse below) instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
+    // Whom to believe for X-Forwarded-For (request.ip, the rate limits' client address): SUICHA_TRUST_PROXY.
+    trustProxy: config.trustProxy,
     // Framework and HTTP-parser errors answer in the one error shape too (the portal: its HTML error page).
     frameworkErrors,
     clientErrorHandler,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    // Validation is src/plugins/input.ts's (its own Ajv set-up, no coercion of bodies); this is only Fastify's fallback.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true } },
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : crypto.randomUUID();
@@ -93,6 +99,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   await app.register(databasePlugin, { database: opts.database, closeOnExit: opts.closeDatabase ?? false });
   await app.register(errorsPlugin);
+  await app.register(inputPlugin);
   // Security headers on every response; the portal overrides them with its own stricter set (src/portal).
   await app.register(helmet, {
     contentSecurityPolicy: {
@@ -102,8 +109,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
   // Management answers (tokens shown once, internal records) are never cached, errors included.
   app.addHook('onRequest', async (request, reply) => {
-    if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
+    if (requestPath(request).startsWith('/api/')) reply.header('cache-control', 'no-store');
   });
+  // Shed load (503) before anything costs work, then the rate limits (429), both before authentication.
+  await app.register(pressurePlugin);
+  await app.register(rateLimitPlugin);
   await app.register(openapiPlugin);
   await app.register(authPlugin, { adminToken: config.adminToken });
   await createGradeSchemeRepository(opts.database.db).seedBuiltins();

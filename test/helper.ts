@@ -8,7 +8,8 @@ import postgres from 'postgres';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { loadConfig, type Config } from '../src/config.ts';
 import { openPglite, openPostgres, type Database } from '../src/db/client.ts';
-import { runMigrations } from '../src/db/migrate.ts';
+import { migrateAndGrant, runMigrations } from '../src/db/migrate.ts';
+import { applyRoles, type RoleOptions } from '../src/db/roles.ts';
 import { buildApp } from '../src/app.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
@@ -18,7 +19,51 @@ interface Teardown {
   teardown(fn: () => unknown): void;
 }
 
-/** A fresh, migrated (unless `migrate: false`) database and (for PostgreSQL) its URL, removed when the test ends. */
+/**
+ * The roles of the PostgreSQL suite (npm run db:roles with these names; not the production defaults, so a
+ * test run never alters a deployment's roles on a shared cluster). Passwords only matter without trust auth.
+ */
+export const TEST_ROLES: RoleOptions & { ownerPassword: string; servicePassword: string } = {
+  owner: 'suicha_test_owner',
+  service: 'suicha_test_service',
+  ownerPassword: 'suicha-test-owner',
+  servicePassword: 'suicha-test-service',
+};
+
+/** Roles are cluster-wide: set up once per test process (applyRoles is idempotent and takes turns across processes). */
+let testRoles: Promise<void> | null = null;
+function ensureTestRoles(adminUrl: string): Promise<void> {
+  testRoles ??= (async () => {
+    const admin = await openPostgres(adminUrl, { max: 1 });
+    try {
+      await applyRoles(admin, TEST_ROLES, { database: false });
+    } finally {
+      await admin.close();
+    }
+  })();
+  return testRoles;
+}
+
+const privileged = new WeakMap<Database, { admin: Database; owner: Database }>();
+
+/**
+ * The same test database on a superuser connection, for tests that tamper with it on purpose (rewrite the
+ * ledger behind its trigger, inject a fault trigger) — the service's own role may not. PGlite: the database itself.
+ */
+export function asAdmin(database: Database): Database {
+  return privileged.get(database)?.admin ?? database;
+}
+
+/** The same test database as the owner role (who runs the migrations). PGlite: the database itself. */
+export function asOwner(database: Database): Database {
+  return privileged.get(database)?.owner ?? database;
+}
+
+/**
+ * A fresh, migrated (unless `migrate: false`) database and (for PostgreSQL) its URL, removed when the test ends.
+ * On PostgreSQL, as in production (README, Production): DATABASE_URL's role creates the database and the roles,
+ * the owner role migrates it, and `database` and `url` connect as the service role.
+ */
 export async function openTestDatabase(t: Teardown, options: { migrate?: boolean } = {}): Promise<{ database: Database; url: string | null }> {
   const adminUrl = process.env.DATABASE_URL;
   const migrate = options.migrate ?? true;
@@ -28,23 +73,39 @@ export async function openTestDatabase(t: Teardown, options: { migrate?: boolean
     t.teardown(() => database.close());
     return { database, url: null };
   }
+  await ensureTestRoles(adminUrl);
   const name = `suicha_test_${randomBytes(6).toString('hex')}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`CREATE DATABASE ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const database = await openPostgres(url.toString());
-  if (migrate) await runMigrations(database);
+  const cluster = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  await cluster.unsafe(`CREATE DATABASE ${name}`);
+  const urlAs = (user: string | null, password: string) => {
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    if (user) {
+      url.username = user;
+      url.password = password;
+    }
+    return url.toString();
+  };
+  const admin = await openPostgres(urlAs(null, ''), { max: 2 });
+  const owner = await openPostgres(urlAs(TEST_ROLES.owner, TEST_ROLES.ownerPassword), { max: 2 });
+  const url = urlAs(TEST_ROLES.service, TEST_ROLES.servicePassword);
+  const database = await openPostgres(url);
+  privileged.set(database, { admin, owner });
   t.teardown(async () => {
-    await database.close();
-    await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await Promise.all([database.close(), owner.close(), admin.close()]);
+    await cluster.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await cluster.end();
   });
-  return { database, url: url.toString() };
+  await applyRoles(admin, TEST_ROLES, { cluster: false });
+  if (migrate) await migrateAndGrant(owner, TEST_ROLES.service);
+  return { database, url };
 }
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  return { ...loadConfig({}), adminToken: ADMIN_TOKEN, logLevel: 'silent', ...overrides };
+  // No rate limits and no load shedding (the suite fires many requests from one address on a busy machine);
+  // test/routes/rate-limit.test.ts turns them on.
+  const unlimited = { rateLimitPublic: 0, rateLimitAuthFailures: 0, maxEventLoopDelayMs: 0, maxHeapBytes: 0, maxRssBytes: 0 };
+  return { ...loadConfig({}), adminToken: ADMIN_TOKEN, logLevel: 'silent', ...unlimited, ...overrides };
 }
 
 export interface TestApp {

@@ -301,6 +301,8 @@ export const tasks = pgTable(
     uniqueIndex('tasks_plan_seq_idx').on(t.planId, t.seq),
     index('tasks_entity_idx').on(t.entityId),
     index('tasks_team_inspectors_idx').using('gin', t.teamInspectors),
+    // a plan's public task list and its pages go by entity id in UTF-8 byte order (keyset cursor), never by seq
+    index('tasks_plan_entity_idx').on(t.planId, sql`${t.entityId} COLLATE "C"`),
   ],
 );
 
@@ -485,4 +487,15 @@ export const calendarDays = pgTable('calendar_days', {
   builtin: boolean('builtin').notNull().default(false),
   updatedBy: text('updated_by'),
   updatedAt: updated(),
+});
+
+/**
+ * Rate-limit counters (src/domain/ratelimit), shared by every service instance on the database. One row per
+ * bucket and client address: its window ends at `expires_at`. UNLOGGED on PostgreSQL (migration 0010): counters
+ * are worth no WAL and may be lost in a crash.
+ */
+export const rateLimitHits = pgTable('rate_limit_hits', {
+  key: text('key').primaryKey(),
+  count: integer('count').notNull(),
+  expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
 });

@@ -45,6 +45,21 @@ export interface ErrorBody {
 }
 
 /** API, public JSON and the docs answer in JSON; everything else at the root is the portal (HTML errors). */
+/**
+ * The path a request was routed by (`/%61pi/v1/tokens` is `/api/v1/tokens`): its route's pattern, or for an
+ * unrouted request its decoded path. Decisions by area (no-store, HTML errors, limits) use this, never the raw URL.
+ */
+export function requestPath(request: FastifyRequest): string {
+  const routed = request.routeOptions?.url;
+  if (routed) return routed;
+  const raw = (request.raw.url ?? request.url).split('?')[0];
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
 export function isPortalUrl(url: string | undefined): boolean {
   const path = (url ?? '/').split('?')[0];
   return !/^\/(api|public|docs|health)(\/|$)/.test(path);
@@ -103,14 +118,15 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
 }
 
 function sendError(request: FastifyRequest, reply: FastifyReply, status: number, body: ErrorBody) {
-  if (isPortalUrl(request.raw.url ?? request.url)) {
+  const path = requestPath(request);
+  if (isPortalUrl(path)) {
     return reply
       .code(status)
       .header('cache-control', 'no-cache')
       .type('text/html; charset=utf-8')
       .send(errorPage(status, portalMessage(status)));
   }
-  if ((request.raw.url ?? '').startsWith('/api/')) reply.header('cache-control', 'no-store');
+  if (path.startsWith('/api/')) reply.header('cache-control', 'no-store');
   return reply.code(status).send(body);
 }
 

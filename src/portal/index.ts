@@ -6,6 +6,7 @@
  * Pages read only public data, through the disclosure service that the public JSON API uses too: committed
  * plans and their public records, published results. This plugin parses the query, asks the service, renders.
  */
+import { Type } from 'typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createDisclosureService } from '../domain/disclosure/service.ts';
 import { isPublicPlanStatus } from '../domain/plans/status.ts';
@@ -44,6 +45,18 @@ const CODE_RE = /^[0-9A-Za-z_-]{1,32}$/;
 
 type Query = Record<string, string | string[] | undefined>;
 
+/**
+ * The query parameters a page reads, for the input rules (src/plugins/input.ts): any other parameter, and a
+ * control character in any of them, is a 400 error page. Values stay text (a repeated key too): the page
+ * itself reads them leniently (a bad page number is page 1).
+ */
+const pageQuery = (...names: string[]) => ({
+  hide: true,
+  querystring: Type.Object(Object.fromEntries(names.map((n) => [n, Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())]))])), {
+    additionalProperties: false,
+  }),
+});
+
 /** First value of a query parameter, trimmed and capped; repeated keys and junk never reach SQL unchecked. */
 function param(q: Query, name: string, max = 100): string | undefined {
   const v = q[name];
@@ -54,6 +67,14 @@ function param(q: Query, name: string, max = 100): string | undefined {
 function pageNumber(q: Query): number {
   const s = param(q, 'page', 7);
   return s && /^\d+$/.test(s) && Number(s) >= 1 ? Number(s) : 1;
+}
+
+/** The query parameter the input rules refused, for the error page (`?grade=D`: 参数 grade). */
+function invalidParameter(error: unknown): string {
+  const e = error as { validation?: { instancePath?: string; params?: { additionalProperty?: unknown } }[] };
+  const first = e.validation?.[0];
+  const name = first?.instancePath?.split('/')[1] ?? (typeof first?.params?.additionalProperty === 'string' ? first.params.additionalProperty : '');
+  return name && /^[\w-]{1,32}$/.test(name) ? `（参数 ${name}）` : '';
 }
 
 const matching = (s: string | undefined, re: RegExp) => (s !== undefined && re.test(s) ? s : undefined);
@@ -80,7 +101,7 @@ export default async function portalRoutes(app: FastifyInstance) {
   app.setErrorHandler((error, request, reply) => {
     const status = httpStatusOf(error);
     if (status === 500) request.log.error({ err: error }, 'portal error');
-    return sendHtml(reply, errorPage(status, portalMessage(status)), status);
+    return sendHtml(reply, errorPage(status, portalMessage(status) + invalidParameter(error)), status);
   });
 
   const notFound = (reply: FastifyReply, what: string) => sendHtml(reply, errorPage(404, what), 404);
@@ -88,7 +109,7 @@ export default async function portalRoutes(app: FastifyInstance) {
   app.get('/assets/portal.css', hide, async (request, reply) => sendAsset(request, reply, stylesheet()));
   app.get('/assets/verifier.js', hide, async (request, reply) => sendAsset(request, reply, await verifierBundle()));
 
-  app.get('/', hide, async (request, reply) => {
+  app.get('/', { schema: pageQuery('department', 'item', 'year', 'status', 'page') }, async (request, reply) => {
     const q = request.query as Query;
     const year = param(q, 'year', 4);
     const status = param(q, 'status', 16);
@@ -103,7 +124,7 @@ export default async function portalRoutes(app: FastifyInstance) {
     return sendHtml(reply, plansPage({ filter, page, pageSize: PLANS_PAGE_SIZE, total: list.total, rows: list.items, facets: list.facets }));
   });
 
-  app.get('/plans/:id', hide, async (request, reply) => {
+  app.get('/plans/:id', { schema: pageQuery('page') }, async (request, reply) => {
     const { id } = request.params as { id: string };
     if (!ID_RE.test(id)) return notFound(reply, `没有编号为 ${id} 的公开抽查计划。`);
     const page = pageNumber(request.query as Query);
@@ -112,7 +133,7 @@ export default async function portalRoutes(app: FastifyInstance) {
     return sendHtml(reply, planPage({ ...found, page, pageSize: TASKS_PAGE_SIZE }));
   });
 
-  app.get('/entities', hide, async (request, reply) => {
+  app.get('/entities', { schema: pageQuery('q', 'page') }, async (request, reply) => {
     const q = request.query as Query;
     const term = param(q, 'q') ?? '';
     const page = pageNumber(q);
@@ -127,7 +148,7 @@ export default async function portalRoutes(app: FastifyInstance) {
     return sendHtml(reply, entityPage(entity));
   });
 
-  app.get('/ledger', hide, async (request, reply) => {
+  app.get('/ledger', { schema: pageQuery('plan', 'page') }, async (request, reply) => {
     const q = request.query as Query;
     const planId = matching(param(q, 'plan', 64), ID_RE) ?? null;
     const page = pageNumber(q);
@@ -135,7 +156,7 @@ export default async function portalRoutes(app: FastifyInstance) {
     return sendHtml(reply, ledgerPage({ planId, ...view, page, pageSize: LEDGER_PAGE_SIZE }));
   });
 
-  app.get('/verify', hide, async (request, reply) => {
+  app.get('/verify', { schema: pageQuery('plan') }, async (request, reply) => {
     const planId = matching(param(request.query as Query, 'plan', 64), ID_RE);
     if (planId) return reply.redirect(`/verify/${encodeURIComponent(planId)}`);
     const drawn = await disclosure.listPlans({ status: 'drawn' }, 50, 0);

@@ -70,9 +70,10 @@ export async function registerImportRoute<C>(parent: FastifyInstance, options: I
           summary: options.summary,
           description,
           security: bearer,
-          querystring: Type.Object({
-            dryRun: Type.Boolean({ default: false, description: 'check only: run every check, then roll back' }),
-          }),
+          querystring: Type.Object(
+            { dryRun: Type.Boolean({ default: false, description: 'check only: run every check, then roll back' }) },
+            { additionalProperties: false },
+          ),
           body: {
             content: {
               'text/csv': fileSchema(`CSV with the header ${kind.columns.map((c) => c.name).join(',')}`),

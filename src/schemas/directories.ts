@@ -3,7 +3,15 @@
  * types the domain takes as input. Schemas only one route uses stay in that route.
  */
 import { Type, type Static } from 'typebox';
-import { CODE_PATTERN, ID_PATTERN } from './common.ts';
+import { CHONGQING_REGIONS } from '../core/regions.ts';
+import { CODE_PATTERN, ID_PATTERN, MultilineText } from './common.ts';
+
+/** A 行政区划代码 of the region table (src/core/regions.ts): a code that is not there is refused, naming the field. */
+export const RegionCode = Type.String({
+  pattern: '^[0-9]{6}$',
+  enum: CHONGQING_REGIONS.map((r) => r.code),
+  description: '行政区划代码 (GB/T 2260) from the region table: a district or county of 重庆',
+} as Parameters<typeof Type.String>[0]);
 
 /** The answer to a directory import. */
 export const ImportResultSchema = Type.Object({
@@ -25,22 +33,28 @@ export const ItemPutBody = Type.Object(
     departmentCode: Type.String({ pattern: CODE_PATTERN }),
     gradeScheme: Type.String({ pattern: CODE_PATTERN }),
     targetType: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Null()])),
-    legalBasis: Type.Optional(Type.Union([Type.String({ maxLength: 2000 }), Type.Null()])),
+    legalBasis: Type.Optional(Type.Union([MultilineText({ maxLength: 2000 }), Type.Null()])),
     active: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
 export type ItemInput = Static<typeof ItemPutBody>;
 
-export const ItemFilterQuery = Type.Object({ department: Type.Optional(Type.String()), active: Type.Optional(Type.Boolean()) });
+export const ItemFilterQuery = Type.Object(
+  { department: Type.Optional(Type.String({ pattern: CODE_PATTERN })), active: Type.Optional(Type.Boolean()) },
+  { additionalProperties: false },
+);
 export type ItemFilter = Static<typeof ItemFilterQuery>;
 
-export const SchemeGrade = Type.Object({
-  code: Type.String({ pattern: '^[0-9A-Za-z_-]{1,16}$' }),
-  label: Type.String({ minLength: 1, maxLength: 100 }),
-  multiplierPct: Type.Integer({ minimum: 0, maximum: 10000, description: 'ratio multiplier in percent: 50 = half the base ratio' }),
-  mode: Type.Union([Type.Literal('onsite'), Type.Literal('written')]),
-});
+export const SchemeGrade = Type.Object(
+  {
+    code: Type.String({ pattern: '^[0-9A-Za-z_-]{1,16}$' }),
+    label: Type.String({ minLength: 1, maxLength: 100 }),
+    multiplierPct: Type.Integer({ minimum: 0, maximum: 10000, description: 'ratio multiplier in percent: 50 = half the base ratio' }),
+    mode: Type.Union([Type.Literal('onsite'), Type.Literal('written')]),
+  },
+  { additionalProperties: false },
+);
 
 export const GradeSchemeBody = Type.Object(
   {
@@ -62,20 +76,23 @@ const EntityStatusSchema = Type.Union(
   { description: 'only active entities enter a draw; inactive, suspended (停业), revoked (吊销), closed (注销) do not' },
 );
 
-export const EntityFilterQuery = Type.Object({
-  q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'id prefix, or part of the name' })),
-  region: Type.Optional(Type.String({ pattern: '^[0-9]{6}$' })),
-  type: Type.Optional(Type.String({ maxLength: 64 })),
-  industry: Type.Optional(Type.String({ maxLength: 100 })),
-  status: Type.Optional(EntityStatusSchema),
-});
+export const EntityFilterQuery = Type.Object(
+  {
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'id prefix, or part of the name' })),
+    region: Type.Optional(Type.String({ pattern: '^[0-9]{6}$' })),
+    type: Type.Optional(Type.String({ maxLength: 64 })),
+    industry: Type.Optional(Type.String({ maxLength: 100 })),
+    status: Type.Optional(EntityStatusSchema),
+  },
+  { additionalProperties: false },
+);
 export type EntityFilter = Static<typeof EntityFilterQuery>;
 
 export const EntityPatchBody = Type.Object(
   {
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     type: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-    region: Type.Optional(Type.String({ description: '行政区划代码' })),
+    region: Type.Optional(Type.String({ description: '行政区划代码 (GB/T 2260) from the region table: a district or county of 重庆' })),
     industry: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     // null first: with type coercion on, a string-first union would turn null into ""
     address: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 500 })])),
@@ -86,11 +103,14 @@ export const EntityPatchBody = Type.Object(
 );
 export type EntityChanges = Static<typeof EntityPatchBody>;
 
-export const InspectorFilterQuery = Type.Object({
-  department: Type.Optional(Type.String({ pattern: CODE_PATTERN })),
-  active: Type.Optional(Type.Boolean()),
-  q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'id prefix, or part of the name' })),
-});
+export const InspectorFilterQuery = Type.Object(
+  {
+    department: Type.Optional(Type.String({ pattern: CODE_PATTERN })),
+    active: Type.Optional(Type.Boolean()),
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'id prefix, or part of the name' })),
+  },
+  { additionalProperties: false },
+);
 export type InspectorFilter = Static<typeof InspectorFilterQuery>;
 
 export const InspectorPatchBody = Type.Object(
@@ -107,8 +127,11 @@ export const InspectorPatchBody = Type.Object(
 );
 export type InspectorChanges = Static<typeof InspectorPatchBody>;
 
-export const RecusalFilterQuery = Type.Object({
-  inspectorId: Type.Optional(Type.String({ pattern: ID_PATTERN })),
-  entityId: Type.Optional(Type.String({ pattern: ID_PATTERN })),
-});
+export const RecusalFilterQuery = Type.Object(
+  {
+    inspectorId: Type.Optional(Type.String({ pattern: ID_PATTERN })),
+    entityId: Type.Optional(Type.String({ pattern: ID_PATTERN })),
+  },
+  { additionalProperties: false },
+);
 export type RecusalFilter = Static<typeof RecusalFilterQuery>;

@@ -1,6 +1,7 @@
 /** TypeBox shapes of plans, their previews and draws; they are the OpenAPI document and the plan types. */
 import { Type, type Static } from 'typebox';
-import { CODE_PATTERN } from './common.ts';
+import { CODE_PATTERN, MultilineText } from './common.ts';
+import { RegionCode } from './directories.ts';
 import { CommitRecordSchema, DrawRecordSchema, FullDrawRecordSchema, HEX64 } from './records.ts';
 export const PLAN_ID_PATTERN = '^PLAN-[0-9]{4}-[0-9]{4,}$';
 const GRADE_PATTERN = '^[0-9A-Za-z_-]{1,16}$';
@@ -15,13 +16,14 @@ const ENTROPY_AT = Type.String({
 export const WITNESSES_MAX = 10;
 const WITNESS = Type.String({ minLength: 1, maxLength: 64, description: '1–64 characters, no control characters' });
 
-export const PlanParams = Type.Object({ id: Type.String({ pattern: PLAN_ID_PATTERN, description: 'e.g. PLAN-2026-0001' }) });
+export const PlanParams = Type.Object(
+  { id: Type.String({ pattern: PLAN_ID_PATTERN, description: 'e.g. PLAN-2026-0001' }) },
+  { additionalProperties: false },
+);
 
 const Filters = Type.Object(
   {
-    regions: Type.Optional(
-      Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 200, description: 'entity.region in these codes (行政区划代码)' }),
-    ),
+    regions: Type.Optional(Type.Array(RegionCode, { maxItems: 200, description: 'entity.region in these codes (行政区划代码 of the region table)' })),
     types: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 200, description: 'entity.type in these' })),
     industries: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 500, description: 'entity.industry in these' })),
   },
@@ -201,7 +203,7 @@ export const PreviewSchema = Type.Object({
 });
 
 export const VoidBody = Type.Object(
-  { reason: Type.String({ minLength: 1, maxLength: 1000, description: 'why the plan is voided (published)' }) },
+  { reason: MultilineText({ minLength: 1, maxLength: 1000, description: 'why the plan is voided (published)' }) },
   { additionalProperties: false },
 );
 

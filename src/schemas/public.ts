@@ -4,7 +4,9 @@
  * their types from these (Static<>). The single public plan (with its records) is in schemas/plans.
  */
 import { Type, type Static } from 'typebox';
-import { CODE_PATTERN, Paging } from './common.ts';
+import { CODE_PATTERN, PagingFields } from './common.ts';
+import { PublicPlan } from './plans.ts';
+import { DrawRecordSchema, DrawTaskSchema } from './records.ts';
 
 /** Plan statuses the public may see (domain/plans/status.ts has the same list for code and SQL). */
 export const PublicPlanStatus = Type.Union([Type.Literal('committed'), Type.Literal('drawn'), Type.Literal('voided')]);
@@ -37,14 +39,17 @@ export const PublicPlanSummary = Type.Object({
 export type PublicPlanSummary = Static<typeof PublicPlanSummary>;
 
 /** Filters of the public plan list (the portal's plan filters are the same). */
-export const PublicPlanFilter = Type.Object({
-  department: Type.Optional(Type.String({ pattern: CODE_PATTERN, description: 'a department owning one of the items' })),
-  item: Type.Optional(Type.String({ pattern: CODE_PATTERN })),
-  year: Type.Optional(Type.Integer({ minimum: 2000, maximum: 2100, description: 'year of the commitment (China time)' })),
-  status: Type.Optional(PublicPlanStatus),
-});
+export const PublicPlanFilter = Type.Object(
+  {
+    department: Type.Optional(Type.String({ pattern: CODE_PATTERN, description: 'a department owning one of the items' })),
+    item: Type.Optional(Type.String({ pattern: CODE_PATTERN })),
+    year: Type.Optional(Type.Integer({ minimum: 2000, maximum: 2100, description: 'year of the commitment (China time)' })),
+    status: Type.Optional(PublicPlanStatus),
+  },
+  { additionalProperties: false },
+);
 export type PublicPlanFilter = Static<typeof PublicPlanFilter>;
-export const PublicPlanQuery = Type.Intersect([Paging, PublicPlanFilter]);
+export const PublicPlanQuery = Type.Object({ ...PagingFields, ...PublicPlanFilter.properties }, { additionalProperties: false });
 
 const PublishedResultFields = {
   seq: Type.Optional(
@@ -75,10 +80,10 @@ export const PublicEntity = Type.Object({
 });
 export type PublicEntity = Static<typeof PublicEntity>;
 
-export const EntitySearchQuery = Type.Intersect([
-  Paging,
-  Type.Object({ q: Type.String({ minLength: 1, maxLength: 100, description: 'part of the name, or the start of the code' }) }),
-]);
+export const EntitySearchQuery = Type.Object(
+  { ...PagingFields, q: Type.String({ minLength: 1, maxLength: 100, description: 'part of the name, or the start of the code' }) },
+  { additionalProperties: false },
+);
 
 /** A published inspection of an entity: its plan, the inspecting departments and the result. */
 export const Inspection = Type.Object({
@@ -116,3 +121,47 @@ export const PublicFollowUpActions = Type.Object({
   ),
 });
 export type PublicFollowUpAction = Static<typeof PublicFollowUpActions>['items'][number];
+
+/** Hard cap of a page of a plan's public task list (the plan record's first page and each /tasks page). */
+export const TASK_PAGE_MAX = 1000;
+
+export const PublicTaskQuery = Type.Object({
+  cursor: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 1024, description: 'opaque: `tasks.next` of the plan record or `next` of the previous page' }),
+  ),
+  limit: Type.Integer({ minimum: 1, maximum: TASK_PAGE_MAX, default: TASK_PAGE_MAX }),
+});
+
+/** One page of a drawn plan's public task list, in the draw record's order of revision 2 (entity id, UTF-8 bytes). */
+export const PublicTaskPage = Type.Object({
+  items: Type.Array(DrawTaskSchema, {
+    description: "the draw record's task objects exactly (seq and grade only where the record has them), by entity id",
+  }),
+  entityNames: Type.Record(Type.String(), Type.String(), { description: "names of this page's entities, by entity id" }),
+  limit: Type.Integer(),
+  next: Type.Union([Type.String(), Type.Null()], {
+    description: 'cursor of the next page (GET /public/v1/plans/{id}/tasks?cursor=), null after the last task',
+  }),
+});
+export type PublicTaskPage = Static<typeof PublicTaskPage>;
+
+/** The public draw record without its task list, which comes page by page (PublicTaskPage). */
+export const PublicDrawHeader = Type.Omit(DrawRecordSchema, ['tasks'], {
+  title: 'Draw record header (draw-v1 §5, without tasks)',
+  description:
+    "the public draw record without `tasks`: the record is this plus `tasks` = every page's items (revision 1: sorted by seq), " +
+    "byte for byte the body of its `plan.drawn` ledger entry plus `drawnAt` (the entry's `at`)",
+});
+
+/** A public plan: its header, the commit record, the draw record's header and the first page of its tasks. */
+export const PublicPlanRecord = Type.Object({
+  ...Type.Omit(PublicPlan, ['draw', 'entityNames', 'void', 'ledger']).properties,
+  draw: Type.Union([PublicDrawHeader, Type.Null()], { description: 'the public draw record without its tasks, once drawn' }),
+  tasks: Type.Union([PublicTaskPage, Type.Null()], { description: "the first page of the draw record's tasks, once drawn" }),
+  void: PublicPlan.properties.void,
+  ledger: PublicPlan.properties.ledger,
+  download: Type.String({
+    description: 'the whole public record in one document (the draw record with every task, entityNames), streamed',
+  }),
+});
+export type PublicPlanRecord = Static<typeof PublicPlanRecord>;

@@ -3,11 +3,11 @@
  * actions, and the working-day calendar. The domain takes its types from these (Static<>).
  */
 import { Type, type Static } from 'typebox';
-import { CODE_PATTERN, ID_PATTERN, Paging, page } from './common.ts';
+import { CODE_PATTERN, ID_PATTERN, MAX_INT32, MultilineText, PagingFields, page } from './common.ts';
 
 const DATE_PATTERN = '^\\d{4}-\\d{2}-\\d{2}$';
 
-export const PlanParams = Type.Object({ id: Type.String({ pattern: ID_PATTERN }) });
+export const PlanParams = Type.Object({ id: Type.String({ pattern: ID_PATTERN }) }, { additionalProperties: false });
 
 // ─── Results of tasks ────────────────────────────────────────────────────────────────────────────
 
@@ -72,7 +72,7 @@ export const ResultEntryBody = Type.Object(
   {
     resultCode: Type.String({ pattern: CODE_PATTERN, description: 'from GET /api/v1/result-codes' }),
     inspectedOn: Type.String({ pattern: DATE_PATTERN, description: 'date of the inspection (YYYY-MM-DD, China)' }),
-    findings: Type.Optional(Type.String({ maxLength: 20000, description: 'what was found (检查情况); internal, never published' })),
+    findings: Type.Optional(MultilineText({ maxLength: 20000, description: 'what was found (检查情况); internal, never published' })),
     followUp: Type.String({ pattern: CODE_PATTERN, description: 'from GET /api/v1/follow-up-actions' }),
     followUpDeadline: Type.Optional(Type.Union([Type.String({ pattern: DATE_PATTERN }), Type.Null()])),
     attachments: Type.Optional(Type.Array(Attachment, { maxItems: 50 })),
@@ -111,8 +111,8 @@ export type PublishedTask = Static<typeof PublishedTask>;
 export const PublishBody = Type.Object(
   {
     scope: Type.Union([Type.Literal('all'), Type.Literal('finished')]),
-    corrects: Type.Optional(Type.Integer({ minimum: 1, description: 'id of the publication this one corrects' })),
-    note: Type.Optional(Type.String({ minLength: 1, maxLength: 2000, description: 'public note, e.g. the reason for a correction (更正说明)' })),
+    corrects: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_INT32, description: 'id of the publication this one corrects' })),
+    note: Type.Optional(MultilineText({ minLength: 1, maxLength: 2000, description: 'public note, e.g. the reason for a correction (更正说明)' })),
   },
   { additionalProperties: false },
 );
@@ -143,14 +143,15 @@ export const OverdueItem = Type.Object({
 export type OverdueItem = Static<typeof OverdueItem>;
 export type OverdueKind = OverdueItem['kind'];
 
-export const OverdueQuery = Type.Intersect([
-  Paging,
-  Type.Object({
+export const OverdueQuery = Type.Object(
+  {
+    ...PagingFields,
     plan: Type.Optional(Type.String({ pattern: ID_PATTERN })),
     department: Type.Optional(Type.String({ pattern: CODE_PATTERN, description: 'a department on the team' })),
     soon: Type.Integer({ minimum: 0, maximum: 60, default: 5, description: 'working days ahead counted as due soon' }),
-  }),
-]);
+  },
+  { additionalProperties: false },
+);
 export type OverdueQuery = Static<typeof OverdueQuery>;
 
 export const OverduePage = Type.Intersect([
@@ -182,11 +183,12 @@ export const FollowUpAction = Type.Object({
 });
 export type FollowUpActionJson = Static<typeof FollowUpAction>;
 
-export const CodeParams = Type.Object({ code: Type.String({ pattern: CODE_PATTERN }) });
+export const CodeParams = Type.Object({ code: Type.String({ pattern: CODE_PATTERN }) }, { additionalProperties: false });
 
-export const CatalogListQuery = Type.Object({
-  department: Type.Optional(Type.String({ pattern: CODE_PATTERN, description: 'only codes usable by this department' })),
-});
+export const CatalogListQuery = Type.Object(
+  { department: Type.Optional(Type.String({ pattern: CODE_PATTERN, description: 'only codes usable by this department' })) },
+  { additionalProperties: false },
+);
 
 const codeBodyFields = {
   label: Type.String({ minLength: 1, maxLength: 200, description: 'Chinese label, as published' }),
@@ -220,11 +222,15 @@ export const CalendarDayJson = Type.Object({
 });
 export type CalendarDayJson = Static<typeof CalendarDayJson>;
 
-export const CalendarDateParams = Type.Object({ date: Type.String({ pattern: DATE_PATTERN, description: 'YYYY-MM-DD' }) });
+export const CalendarDateParams = Type.Object(
+  { date: Type.String({ pattern: DATE_PATTERN, description: 'YYYY-MM-DD' }) },
+  { additionalProperties: false },
+);
 
-export const CalendarYearQuery = Type.Object({
-  year: Type.Optional(Type.Integer({ minimum: 2000, maximum: 2100, description: 'default: this year' })),
-});
+export const CalendarYearQuery = Type.Object(
+  { year: Type.Optional(Type.Integer({ minimum: 2000, maximum: 2100, description: 'default: this year' })) },
+  { additionalProperties: false },
+);
 
 export const CalendarYear = Type.Object({
   year: Type.Integer(),

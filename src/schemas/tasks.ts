@@ -1,6 +1,6 @@
 /** Schemas of tasks (抽查任务) as inspectors and planners see them. The domain takes its types from these. */
 import { Type, type Static } from 'typebox';
-import { CODE_PATTERN, ID_PATTERN, Paging } from './common.ts';
+import { CODE_PATTERN, ID_PATTERN, MAX_INT32, PagingFields } from './common.ts';
 
 /** A query flag: 1/0 or true/false. */
 export const Flag = (description: string) =>
@@ -13,7 +13,7 @@ const taskStatus = (options: { description?: string } = {}) =>
   Type.Union([Type.Literal('assigned'), Type.Literal('recorded'), Type.Literal('published'), Type.Literal('correcting')], options);
 export type TaskStatus = Static<ReturnType<typeof taskStatus>>;
 
-export const TaskParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+export const TaskParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: MAX_INT32 }) }, { additionalProperties: false });
 
 const Member = Type.Object({
   position: Type.Integer(),
@@ -61,9 +61,9 @@ export const Task = Type.Object({
 });
 export type TaskJson = Static<typeof Task>;
 
-export const TaskListQuery = Type.Intersect([
-  Paging,
-  Type.Object({
+export const TaskListQuery = Type.Object(
+  {
+    ...PagingFields,
     mine: Type.Optional(Flag('only the token’s inspector’s tasks (inspector tokens)')),
     plan: Type.Optional(Type.String({ pattern: ID_PATTERN })),
     status: Type.Optional(taskStatus()),
@@ -71,6 +71,7 @@ export const TaskListQuery = Type.Intersect([
     inspector: Type.Optional(Type.String({ pattern: ID_PATTERN })),
     entity: Type.Optional(Type.String({ pattern: ID_PATTERN })),
     overdue: Type.Optional(Flag('only overdue tasks')),
-  }),
-]);
+  },
+  { additionalProperties: false },
+);
 export type TaskListQuery = Static<typeof TaskListQuery>;

@@ -4,6 +4,7 @@
  * from the server's word. Used by /verify/{planId} and /ledger.
  */
 import { GENESIS_HASH, verifyLedger, type LedgerEntry, type LedgerVerification } from '../core/ledger.ts';
+import { getPublicJson } from './http.ts';
 
 const PAGE = 1000;
 
@@ -21,23 +22,17 @@ export interface ChainResult {
   head: { seq: number; hash: string };
 }
 
-async function getJson<T>(url: string): Promise<T> {
-  const res = await fetch(url, { headers: { accept: 'application/json' }, credentials: 'omit', cache: 'no-store' });
-  if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status}`);
-  return (await res.json()) as T;
-}
-
 /** Lets the browser paint (progress) between pages of hashing. */
 const yieldToPaint = () => new Promise((r) => setTimeout(r, 0));
 
 export async function fetchAndVerifyChain(onProgress?: (p: ChainProgress) => void): Promise<ChainResult> {
-  const startHead = await getJson<{ seq: number; hash: string }>('/public/v1/ledger/head');
+  const startHead = await getPublicJson<{ seq: number; hash: string }>('/public/v1/ledger/head');
   const entries: LedgerEntry[] = [];
   let prevHash = GENESIS_HASH;
   let seq = 0;
   onProgress?.({ checked: 0, total: startHead.seq });
   for (;;) {
-    const page = await getJson<{ items: LedgerEntry[]; next: number | null }>(`/public/v1/ledger?from=${seq + 1}&limit=${PAGE}`);
+    const page = await getPublicJson<{ items: LedgerEntry[]; next: number | null }>(`/public/v1/ledger?from=${seq + 1}&limit=${PAGE}`);
     if (!Array.isArray(page.items)) throw new Error('the ledger page has no items array');
     const v = verifyLedger(page.items, { startPrevHash: prevHash, startSeq: seq + 1 });
     for (const e of page.items) entries.push(e);
@@ -50,11 +45,12 @@ export async function fetchAndVerifyChain(onProgress?: (p: ChainProgress) => voi
       prevHash = v.hash;
     }
     onProgress?.({ checked: seq, total: Math.max(startHead.seq, seq) });
-    if (page.items.length < PAGE || page.next === null) break;
+    // A page may hold fewer than PAGE entries (a byte budget cuts pages of big bodies): only `next` ends the walk.
+    if (page.items.length === 0 || page.next === null) break;
     await yieldToPaint();
   }
   // The head the service reports must be where the walk ended (or later, if entries were appended meanwhile).
-  const head = await getJson<{ seq: number; hash: string }>('/public/v1/ledger/head');
+  const head = await getPublicJson<{ seq: number; hash: string }>('/public/v1/ledger/head');
   let verification: LedgerVerification = { ok: true, seq, hash: prevHash };
   if (head.seq === seq && head.hash !== prevHash) {
     verification = { ok: false, seq, reason: `the head says hash ${head.hash}, the chain ends with ${prevHash}` };

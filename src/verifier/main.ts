@@ -24,6 +24,7 @@ import { sha256Hex } from '../core/sha256.ts';
 import type { Bundle } from '../core/bundle.ts';
 import { readBundle } from './bundle.ts';
 import { fetchAndVerifyChain } from './chain.ts';
+import { getPublicJson } from './http.ts';
 import { AUDITOR_ONLY_CHECKS, PUBLIC_CHECK_LABEL, PUBLIC_CHECKS } from './checks.ts';
 import { el, markItem, setText, showVerdict } from './dom.ts';
 import { ledgerPageMain, setProgress } from './ledger-page.ts';
@@ -60,6 +61,36 @@ export function extractRecords(json: unknown): { commit: CommitRecord | null; dr
   };
   visit(json, 0);
   return { commit: commit as CommitRecord | null, draw: draw as DrawRecord | null };
+}
+
+interface TaskPage {
+  items: DrawRecord['tasks'];
+  next: string | null;
+}
+
+/**
+ * The public plan record comes with the draw record's header and its first page of tasks (`tasks.next`
+ * then names the next page): the draw record is the header with every page's tasks, which are in entity id
+ * order, the order of revision 2 (revision 1 lists them by seq). A document with a whole draw record (the
+ * download, an auditor's record) is returned as it is.
+ */
+export async function withAllTasks(json: unknown, recordsUrl: string): Promise<unknown> {
+  if (!isObj(json) || !isObj(json.draw) || Array.isArray(json.draw.tasks) || !isObj(json.tasks)) return json;
+  const first = json.tasks as unknown as TaskPage;
+  if (!Array.isArray(first.items)) throw new Error('the task page has no items array');
+  const tasks = [...first.items];
+  const base = recordsUrl.replace(/[?#].*$/, '');
+  const seen = new Set<string>();
+  for (let next = first.next; next !== null; ) {
+    if (seen.has(next)) throw new Error(`the task pages repeat the cursor ${next}`);
+    seen.add(next);
+    const page = await getPublicJson<TaskPage>(`${base}/tasks?cursor=${encodeURIComponent(next)}`);
+    if (!Array.isArray(page.items)) throw new Error('the task page has no items array');
+    for (const t of page.items) tasks.push(t);
+    next = page.next;
+  }
+  if (recordsRevision(json.draw as { records?: number }) === 1) tasks.sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
+  return { ...json, draw: { ...json.draw, tasks } };
 }
 
 /** An instant in China time, as the portal shows times. */
@@ -143,9 +174,7 @@ async function citizenCheck(root: HTMLElement) {
   let commit: CommitRecord | null = null;
   let draw: DrawRecord | null = null;
   try {
-    const res = await fetch(url, { headers: { accept: 'application/json' }, credentials: 'omit', cache: 'no-store' });
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    ({ commit, draw } = extractRecords(await res.json()));
+    ({ commit, draw } = extractRecords(await withAllTasks(await getPublicJson<unknown>(url), url)));
     publicRecords = { commit, draw, source: url };
     showRecords(publicRecords);
   } catch (e) {

@@ -44,7 +44,7 @@ t.test('portal in Chromium', async (t) => {
   const tampered = join(dir, 'entities-tampered.tsv');
   writeFileSync(tampered, entitiesText.replace(/\tA\n/, '\tB\n'));
   // Tampered records: the published draw record with task 1's entity swapped for another pool entity.
-  const record = (await api('GET', `/public/v1/plans/${s.drawnPlanId}`, { token: null })).json();
+  const record = (await api('GET', `/public/v1/plans/${s.drawnPlanId}/record.json`, { token: null })).json();
   const drawnIds = new Set(record.draw.tasks.map((x: { entityId: string }) => x.entityId));
   const forged = structuredClone(record);
   forged.draw.tasks[0].entityId = s.entities.find((e) => !drawnIds.has(e.id))!.id;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { execRows } from '../../src/db/client.ts';
 import { MIGRATIONS_FOLDER, runMigrations } from '../../src/db/migrate.ts';
-import { openTestDatabase } from '../helper.ts';
+import { asOwner, openTestDatabase } from '../helper.ts';
 
 /** The migrations folder as it was before 0008 (the journal cut after 0007). */
 function migrationsBefore0008(t: { teardown(fn: () => unknown): void }): string {
@@ -25,7 +25,8 @@ function migrationsBefore0008(t: { teardown(fn: () => unknown): void }): string 
 }
 
 t.test('0008 carries teams and draw records over from the old tables', async (t) => {
-  const { database } = await openTestDatabase(t, { migrate: false });
+  // Migrations run as the owner role (on PostgreSQL; PGlite has one user): this test works as it throughout.
+  const database = asOwner((await openTestDatabase(t, { migrate: false })).database);
   await runMigrations(database, migrationsBefore0008(t));
   const drawnBody = '{"planId":"P-OLD","protocol":"draw-v1","tasks":[{"entityId":"E1","inspectors":[],"seq":1}]}';
   await database.rawTransaction(async (tx) => {

@@ -186,7 +186,7 @@ t.test('no public surface tells the grades of a non-public scheme; revision 1 di
   const truth = new Map(entities.map((e) => [e.id, e.grade]));
   const id = await drawnPlan(app, entities);
 
-  const plan = await getJson(app, `/public/v1/plans/${id}`);
+  const plan = await getJson(app, `/public/v1/plans/${id}/record.json`);
   const strata: Stratum[] = plan.draw.strata;
   const drawnIds = (plan.draw.tasks as Array<{ entityId: string }>).map((x) => x.entityId);
   const byId = [...drawnIds].sort(compareUtf8);

@@ -13,7 +13,12 @@ t.test('helmet on the APIs; Cache-Control: no-store on every /api/v1 answer, err
     unknownRoute: await api('GET', '/api/v1/nope'),
     badUrl: await api('GET', '/api/v1/plans/%ff'),
     invalid: await api('PUT', '/api/v1/departments/X', { body: { nope: 1 } }),
+    // percent-encoded: routed to /api/v1/tokens, so it is an API answer, whatever the raw URL says
+    encodedPath: await api('POST', '/%61pi/v1/tokens', { body: { role: 'planner' } }),
+    encodedUnknown: await api('GET', '/%61pi/v1/nope'),
   };
+  t.equal(answers.encodedPath.statusCode, 201, 'the encoded path reaches the route');
+  t.match(answers.encodedUnknown.headers['content-type'], /json/, 'an unknown encoded API path: JSON, not the portal page');
   t.equal(answers.list.statusCode, 200);
   t.equal(answers.created.statusCode, 201);
   t.equal(answers.unauthorized.statusCode, 401);

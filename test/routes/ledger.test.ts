@@ -1,6 +1,6 @@
 import t from 'tap';
 import { sql } from 'drizzle-orm';
-import { buildTestApp } from '../helper.ts';
+import { asAdmin, buildTestApp } from '../helper.ts';
 import { execRows } from '../../src/db/client.ts';
 import { GENESIS_HASH, ledgerEntryHash, verifyLedger } from '../../src/core/ledger.ts';
 import { appendLedgerEntry } from '../../src/domain/ledger/repository.ts';
@@ -100,13 +100,12 @@ t.test('the ledger table is append-only: UPDATE, DELETE, TRUNCATE rejected; a fo
       () => 'accepted',
       (e: Error & { cause?: Error }) => (e.cause ?? e).message,
     );
-  t.match(await refusal(database.db.execute(sql`UPDATE ledger SET body = '{"a": 3}'::json WHERE seq = 1`)), /append-only: UPDATE/);
-  t.match(await refusal(database.db.execute(sql`DELETE FROM ledger WHERE seq = 2`)), /append-only: DELETE/);
-  t.match(
-    await refusal(database.db.execute(sql`TRUNCATE ledger CASCADE`)),
-    /append-only: TRUNCATE/,
-    'CASCADE reaches the trigger past the foreign keys',
-  );
+  // As a superuser, past every privilege: the trigger still refuses (the service's role may not even try:
+  // test/db/least-privilege.test.ts).
+  const admin = asAdmin(database).db;
+  t.match(await refusal(admin.execute(sql`UPDATE ledger SET body = '{"a": 3}'::json WHERE seq = 1`)), /append-only: UPDATE/);
+  t.match(await refusal(admin.execute(sql`DELETE FROM ledger WHERE seq = 2`)), /append-only: DELETE/);
+  t.match(await refusal(admin.execute(sql`TRUNCATE ledger CASCADE`)), /append-only: TRUNCATE/, 'CASCADE reaches the trigger past the foreign keys');
   // A second entry after entry 1 (a fork) is refused by the unique prev_hash, even bypassing the lock.
   t.match(
     await refusal(

@@ -2,7 +2,7 @@ import t from 'tap';
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { serializeError } from '../../src/plugins/errors.ts';
-import { ADMIN_TOKEN, buildLoggedApp } from '../helper.ts';
+import { ADMIN_TOKEN, asAdmin, buildLoggedApp } from '../helper.ts';
 import { okResult, seedPlans } from '../fixtures/tasks.ts';
 
 t.test('a failed result write logs neither the finding, nor SQL parameters, nor the token or its hash', async (t) => {
@@ -16,13 +16,14 @@ t.test('a failed result write logs neither the finding, nor SQL parameters, nor 
   const tokenHash = createHash('sha256').update(token, 'utf8').digest('hex');
 
   // A real database fault on the results table, as in test/routes/draw.test.ts for the ledger.
-  await database.db.execute(
+  const admin = asAdmin(database).db;
+  await admin.execute(
     sql.raw(`CREATE FUNCTION test_refuse_result() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'injected fault'; END; $$ LANGUAGE plpgsql`),
   );
-  await database.db.execute(sql.raw('CREATE TRIGGER test_refuse_result BEFORE INSERT ON results FOR EACH ROW EXECUTE FUNCTION test_refuse_result()'));
+  await admin.execute(sql.raw('CREATE TRIGGER test_refuse_result BEFORE INSERT ON results FOR EACH ROW EXECUTE FUNCTION test_refuse_result()'));
   t.teardown(async () => {
-    await database.db.execute(sql.raw('DROP TRIGGER IF EXISTS test_refuse_result ON results'));
-    await database.db.execute(sql.raw('DROP FUNCTION IF EXISTS test_refuse_result()'));
+    await admin.execute(sql.raw('DROP TRIGGER IF EXISTS test_refuse_result ON results'));
+    await admin.execute(sql.raw('DROP FUNCTION IF EXISTS test_refuse_result()'));
   });
   lines.length = 0;
   const secret = '机密检查发现：后厨存在严重问题 SECRET-FINDING-7f3a';

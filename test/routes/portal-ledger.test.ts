@@ -1,5 +1,5 @@
 import t from 'tap';
-import { buildTestApp } from '../helper.ts';
+import { asAdmin, buildTestApp } from '../helper.ts';
 import { appendLedgerEntry } from '../../src/domain/ledger/repository.ts';
 
 t.test('the ledger page checks new entries incrementally and walks again past a rewritten anchor', async (t) => {
@@ -27,7 +27,7 @@ t.test('the ledger page checks new entries incrementally and walks again past a 
   t.match(second, /全部 4 条记录的哈希链完整/);
   t.match(second, /第 4 条起/, 'only the new entry was re-hashed');
 
-  await database.rawTransaction(async (tx) => {
+  await asAdmin(database).rawTransaction(async (tx) => {
     await tx.query('ALTER TABLE ledger DISABLE TRIGGER ledger_no_update_delete');
     await tx.query(`UPDATE ledger SET hash = '${'f'.repeat(64)}' WHERE seq = 4`);
     await tx.query('ALTER TABLE ledger ENABLE TRIGGER ledger_no_update_delete');

@@ -4,7 +4,7 @@
  * no non-public grade, no draft), plus the ledger check turning red on a tampered entry.
  */
 import t, { type Test } from 'tap';
-import { buildTestApp, commitAndWait, soon, untilEntropyAt } from '../helper.ts';
+import { asAdmin, buildTestApp, commitAndWait, soon, untilEntropyAt } from '../helper.ts';
 import { seedPortalScenario, XSS_NAME, UNPUBLISHED_FINDING, chinaToday } from '../portal-fixture.ts';
 import { CONTENT_SECURITY_POLICY } from '../../src/portal/index.ts';
 import { escapeHtml, html, raw } from '../../src/portal/html.ts';
@@ -157,7 +157,7 @@ t.test('portal pages on a real scenario', async (t) => {
     ]) {
       t.ok(body.includes(label), `label ${label}`);
     }
-    const record = (await api('GET', `/public/v1/plans/${s.drawnPlanId}`, { token: null })).json();
+    const record = (await api('GET', `/public/v1/plans/${s.drawnPlanId}/record.json`, { token: null })).json();
     t.ok(body.includes(record.commit.commitment), 'commitment');
     t.ok(body.includes(record.commit.entitySnapshotDigest), 'entity digest');
     t.ok(body.includes(record.draw.seed), 'seed');
@@ -378,7 +378,7 @@ t.test('portal pages on a real scenario', async (t) => {
     t.notOk(onePlan.includes(`href="/plans/${s.drawnPlanId}"`), 'filtered by plan');
 
     // Tamper with entry 2 behind the trigger's back (as a superuser could): the page must say so.
-    await database.rawTransaction(async (tx) => {
+    await asAdmin(database).rawTransaction(async (tx) => {
       await tx.query('ALTER TABLE ledger DISABLE TRIGGER ledger_no_update_delete');
       await tx.query(`UPDATE ledger SET body = '{"tampered": true}' WHERE seq = 2`);
       await tx.query('ALTER TABLE ledger ENABLE TRIGGER ledger_no_update_delete');

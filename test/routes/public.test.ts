@@ -1,6 +1,6 @@
 import t from 'tap';
 import { sql } from 'drizzle-orm';
-import { ADMIN_TOKEN, buildTestApp } from '../helper.ts';
+import { ADMIN_TOKEN, asAdmin, buildTestApp } from '../helper.ts';
 import {
   COMMITTED_PLAN,
   DRAFT_PLAN,
@@ -207,7 +207,8 @@ t.test('privacy: the public API never shows a seed before the draw, a token, an 
   await api('PUT', `/api/v1/tasks/${tasks[3].id}/result`, { token: planner, body: okResult({ resultCode: 'false-disclosure' }) });
   // A distinctive grade in a non-public scheme.
   await database.db.execute(sql`UPDATE current_grades SET grade = 'ZQXJ' WHERE entity_id = ${ENTITIES[0].id}`);
-  await database.db.execute(sql`UPDATE tasks SET grade = 'ZQXJ' WHERE id = ${tasks[0].id}`);
+  // (A drawn task is never rewritten by the service: staged as an administrator.)
+  await asAdmin(database).db.execute(sql`UPDATE tasks SET grade = 'ZQXJ' WHERE id = ${tasks[0].id}`);
 
   const paths = [
     '/public/v1/plans',
@@ -246,15 +247,22 @@ t.test('lists of a plan the public sees come by entity id, never by seq (also fo
   const { app, api, database, token } = await buildTestApp(t);
   const { tasks } = await seedPlans(database);
   // Reverse the draw order: entity id order and seq order now disagree (two steps: seq is unique per plan).
-  await database.db.execute(sql`UPDATE tasks SET seq = seq + 100 WHERE plan_id = ${DRAWN_PLAN}`);
-  await database.db.execute(sql`UPDATE tasks SET seq = 106 - seq WHERE plan_id = ${DRAWN_PLAN}`);
+  await asAdmin(database).db.execute(sql`UPDATE tasks SET seq = seq + 100 WHERE plan_id = ${DRAWN_PLAN}`);
+  await asAdmin(database).db.execute(sql`UPDATE tasks SET seq = 106 - seq WHERE plan_id = ${DRAWN_PLAN}`);
   const planner = await token('planner');
   for (const task of tasks) await api('PUT', `/api/v1/tasks/${task.id}/result`, { token: planner, body: okResult() });
   t.equal((await api('POST', `/api/v1/plans/${DRAWN_PLAN}/publish`, { token: planner, body: { scope: 'all' } })).statusCode, 201);
   const byId = ENTITIES.map((e) => e.id).sort();
 
-  const plan = (await api('GET', `/public/v1/plans/${DRAWN_PLAN}`, { token: null })).json();
-  t.same(Object.keys(plan.entityNames), byId, 'entityNames by entity id');
+  const plan = (await api('GET', `/public/v1/plans/${DRAWN_PLAN}/record.json`, { token: null })).json();
+  t.same(Object.keys(plan.entityNames), byId, 'entityNames by entity id (the download)');
+  const paged = (await api('GET', `/public/v1/plans/${DRAWN_PLAN}/tasks`, { token: null })).json();
+  t.same(Object.keys(paged.entityNames), byId, 'entityNames of the first task page by entity id');
+  t.same(
+    paged.items.map((x: { entityId: string }) => x.entityId),
+    byId,
+    'the task page by entity id, whatever the seq',
+  );
   const results = (await api('GET', `/public/v1/plans/${DRAWN_PLAN}/results`, { token: null })).json();
   t.same(
     results.items.map((r: { entityId: string }) => r.entityId),

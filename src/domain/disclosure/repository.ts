@@ -9,7 +9,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { execRows, jsonValue, type Executor } from '../../db/client.ts';
 import { isoDate, isoInstant } from '../../db/sql.ts';
-import type { CommitRecord } from '../../core/replay.ts';
+import type { CommitRecord, DrawRecord } from '../../core/replay.ts';
 import type { Contribution } from '../../core/ceremony.ts';
 import { publicPlanStatusSql, type PublicPlanStatus } from '../plans/status.ts';
 import type { Static } from 'typebox';
@@ -18,10 +18,15 @@ import type { PublicPlanFilter, PublicPlanStatus as PublicPlanStatusSchema, Publ
 import { describeItems, itemDirectory, textArray, type ItemDirectory } from './items.ts';
 
 const PUBLIC_STATUS_SQL = publicPlanStatusSql('p.status');
+/** How much of a draw record's text may precede its tasks (strata and contributions: a few kilobytes). */
+const DRAW_HEAD_MAX = 256 * 1024;
 /** The API's status schema lists exactly the statuses the domain makes public. */
 const _sameStatuses: Equal<Static<typeof PublicPlanStatusSchema>, PublicPlanStatus> = true;
 /** The year of the commitment in China time. */
 const COMMIT_YEAR = sql`extract(year FROM c.committed_at AT TIME ZONE 'UTC' + interval '8 hours')`;
+
+/** A task as a public draw record lists it. */
+export type DrawTask = DrawRecord['tasks'][number];
 
 export interface NamedCode {
   code: string;
@@ -304,25 +309,73 @@ export function createDisclosureRepository(db: Executor) {
       };
     },
 
-    /** The drawn plan's `plan.drawn` ledger body (JCS text, megabytes for a big draw) and time: its draw record. */
-    async drawEntry(id: string): Promise<{ body: string; at: string } | null> {
-      const [row] = await execRows<{ body: string; at: string }>(
+    /**
+     * The drawn plan's draw record without its tasks, as JSON text (an object in JCS member order, without
+     * drawnAt), its time and ledger seq. The `plan.drawn` body is JCS text, whose members are sorted: `tasks`
+     * comes last, so the header is the text before the first `,"tasks":[` (it cannot occur inside a string,
+     * where a quote is escaped). Only a prefix of the body is read, never the megabytes of tasks.
+     */
+    async drawHead(id: string): Promise<{ head: string; at: string; seq: number } | null> {
+      const [row] = await execRows<{ head: string | null; at: string; seq: number | string }>(
         db,
-        sql`SELECT l.body, l.at FROM plan_draws d JOIN ledger l ON l.seq = d.ledger_seq WHERE d.plan_id = ${id}`,
+        sql`SELECT CASE WHEN strpos(x.prefix, ',"tasks":[') > 0 THEN substr(x.prefix, 1, strpos(x.prefix, ',"tasks":[') - 1) || '}'
+                        -- a body without tasks (a record of nothing drawn) is its own header
+                        WHEN char_length(x.prefix) < ${DRAW_HEAD_MAX}::int THEN x.prefix END AS head,
+                   x.at, x.seq
+              FROM (SELECT substr(l.body, 1, ${DRAW_HEAD_MAX}::int) AS prefix, l.at, l.seq
+                      FROM plan_draws d JOIN ledger l ON l.seq = d.ledger_seq WHERE d.plan_id = ${id}) x`,
       );
-      return row ?? null;
+      if (!row) return null;
+      if (row.head === null) throw new Error(`plan ${id}: no "tasks" member within the first ${DRAW_HEAD_MAX} characters of the draw record`);
+      return { head: row.head, at: row.at, seq: Number(row.seq) };
     },
 
     /**
-     * Names of the drawn entities, by entity id, in entity id order (UTF-8 bytes: COLLATE "C"), never in
-     * task order: seq is the grade order (spec §5), and a JSON object keeps its members' order.
+     * One page of a drawn plan's public task list: the tasks with entity id after `after` (UTF-8 byte order,
+     * the index tasks_plan_entity_idx), each as the draw record has it — seq where `withSeq`, grade where
+     * `withGrade` — with its entity's name; `more` when tasks follow. Never by seq (the grade order).
      */
-    async entityNames(planId: string): Promise<Record<string, string>> {
-      const names = await execRows<{ id: string; name: string }>(
+    async taskPage(
+      planId: string,
+      after: string | null,
+      limit: number,
+      shown: { seq: boolean; grade: boolean },
+    ): Promise<{ tasks: DrawTask[]; names: Record<string, string>; more: boolean }> {
+      const rows = await execRows<{ entity_id: string; seq: number | string; grade: string; departments: string; inspectors: string; name: string }>(
         db,
-        sql`SELECT e.id, e.name FROM tasks t JOIN entities e ON e.id = t.entity_id WHERE t.plan_id = ${planId} ORDER BY t.entity_id COLLATE "C"`,
+        sql`SELECT t.entity_id, t.seq, t.grade, array_to_json(t.team_departments)::text AS departments,
+                   array_to_json(t.team_inspectors)::text AS inspectors, e.name
+              FROM tasks t JOIN entities e ON e.id = t.entity_id
+             WHERE t.plan_id = ${planId} ${after === null ? sql`` : sql`AND t.entity_id COLLATE "C" > ${after}`}
+             ORDER BY t.entity_id COLLATE "C" LIMIT ${limit + 1}`,
       );
-      return Object.fromEntries(names.map((n) => [n.id, n.name]));
+      const more = rows.length > limit;
+      const page = more ? rows.slice(0, limit) : rows;
+      const tasks = page.map((r): DrawTask => {
+        const departments = JSON.parse(r.departments) as string[];
+        const inspectors = (JSON.parse(r.inspectors) as string[]).map((inspectorId, i) => ({ departmentCode: departments[i], inspectorId }));
+        return {
+          ...(shown.seq ? { seq: Number(r.seq) } : {}),
+          entityId: r.entity_id,
+          ...(shown.grade ? { grade: r.grade } : {}),
+          inspectors,
+        };
+      });
+      return { tasks, names: Object.fromEntries(page.map((r) => [r.entity_id, r.name])), more };
+    },
+
+    /**
+     * Names of the drawn entities with entity id after `after`, at most `limit`, in entity id order (UTF-8
+     * bytes: COLLATE "C"), never in task order: seq is the grade order (spec §5). A keyset page: the whole
+     * list of a big plan is read page by page, never at once.
+     */
+    async entityNamesAfter(planId: string, after: string | null, limit: number): Promise<Array<{ id: string; name: string }>> {
+      return execRows<{ id: string; name: string }>(
+        db,
+        sql`SELECT e.id, e.name FROM tasks t JOIN entities e ON e.id = t.entity_id
+             WHERE t.plan_id = ${planId} ${after === null ? sql`` : sql`AND t.entity_id COLLATE "C" > ${after}`}
+             ORDER BY t.entity_id COLLATE "C" LIMIT ${limit}`,
+      );
     },
 
     /**

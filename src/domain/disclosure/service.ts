@@ -6,13 +6,15 @@
  * modes that follow from them) only where the plan's grade scheme and draw record make them public.
  */
 import type { Database } from '../../db/client.ts';
-import { recordsRevision, type DrawStratum, type PoolRule } from '../../core/replay.ts';
+import { recordsRevision, type CommitRecord, type DrawStratum, type PoolRule } from '../../core/replay.ts';
 import type { Contribution } from '../../core/ceremony.ts';
 import { verifyLedger, type LedgerVerification } from '../../core/ledger.ts';
-import type { PublicPlanFilter } from '../../schemas/public.ts';
+import type { Static } from 'typebox';
+import type { PublicDrawHeader, PublicPlanFilter, PublicPlanRecord, PublicTaskPage } from '../../schemas/public.ts';
 import { createLedgerRepository, ledgerHashAt, ledgerHeadSummary, ledgerSummaryPage, streamLedgerEntries } from '../ledger/repository.ts';
 import { createPublicationRepository } from '../publication/repository.ts';
-import { drawRecordText } from '../draws/records.ts';
+import { ledgerBodySlices } from '../ledger/stream.ts';
+import { badRequest } from '../errors.ts';
 import { createDisclosureRepository, type NamedCode, type PublicPlanRow, type TaskRow } from './repository.ts';
 import { createPublishedRepository } from './published-repository.ts';
 
@@ -85,13 +87,40 @@ function modeShowable(gradesPublic: boolean, grades: ReadonlyArray<{ mode: strin
   return gradesPublic || new Set(grades.map((g) => g.mode)).size <= 1;
 }
 
+/** Drawn entities' names per query of the streamed record. */
+const NAMES_BATCH = 5000;
+
 /**
- * Every member of the plan's JSON is built from known fields; the draw record (megabytes for a big draw) is
- * spliced in as text in place of its `"draw":null` instead of going through the schema serializer.
+ * The cursor of a task page: the last entity id of the previous page, base64url-encoded behind a version
+ * tag. It says nothing the page did not (entity ids are public; no seq, no position, no grade).
  */
-function withDrawRecord(planJson: string, drawJson: string): string {
-  const at = planJson.indexOf(',"draw":null,');
-  return `${planJson.slice(0, at)},"draw":${drawJson},${planJson.slice(at + ',"draw":null,'.length)}`;
+const CURSOR_TAG = 'e1:';
+
+export function encodeTaskCursor(entityId: string): string {
+  return Buffer.from(CURSOR_TAG + entityId, 'utf8').toString('base64url');
+}
+
+/** The entity id a cursor names; a bad request (naming `cursor`) for anything we did not hand out. */
+export function decodeTaskCursor(cursor: string): string {
+  const bad = () => badRequest('invalid cursor', [{ field: 'cursor', message: 'not a cursor of this list: use `next` of the previous page' }]);
+  if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw bad();
+  const bytes = Buffer.from(cursor, 'base64url');
+  // strict: the bytes must be valid UTF-8 and encode back to the same cursor
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw bad();
+  }
+  if (bytes.toString('base64url') !== cursor || !text.startsWith(CURSOR_TAG)) throw bad();
+  const entityId = text.slice(CURSOR_TAG.length);
+  if (entityId === '' || /[\u0000-\u001f\u007f]/.test(entityId)) throw bad();
+  return entityId;
+}
+
+/** Which task members the public draw record carries: seq in revision 1 or on a public scheme, grade on a public scheme. */
+function shownOf(commit: CommitRecord, draw: { gradesPublic: boolean }): { seq: boolean; grade: boolean } {
+  return { seq: recordsRevision(commit) === 1 || draw.gradesPublic, grade: draw.gradesPublic };
 }
 
 /** Per database: the last verified ledger entry and when the whole chain was last walked. */
@@ -117,6 +146,28 @@ export function createDisclosureService(database: Database, options: { ledgerFul
       }),
       departments: plan.departments.map((code) => ({ code, name: departments.get(code) ?? code })),
     };
+  }
+
+  /** The members of a public record before its commit: id, title, status, items, departments, scheme, window. */
+  function recordHeader(named: NonNullable<Awaited<ReturnType<typeof namedPlan>>>) {
+    const { plan: p } = named;
+    return {
+      id: p.id,
+      title: p.title,
+      status: p.status,
+      items: named.items.map((i) => ({ code: i.code, name: i.name, departmentCode: i.departmentCode })),
+      departments: named.departments,
+      gradeScheme: { code: p.scheme.code, name: p.scheme.name, public: p.scheme.public },
+      window: p.windowFrom && p.windowTo ? { from: p.windowFrom, to: p.windowTo } : null,
+      commit: p.commit,
+    };
+  }
+
+  /** One page of the task list, its entities' names and the cursor of the next page. */
+  async function taskPage(id: string, shown: { seq: boolean; grade: boolean }, after: string | null, limit: number): Promise<PublicTaskPage> {
+    const { tasks, names, more } = await repo.taskPage(id, after, limit, shown);
+    const last = tasks.at(-1);
+    return { items: tasks, entityNames: names, limit, next: more && last ? encodeTaskCursor(last.entityId) : null };
   }
 
   /** A public plan for its portal page, or null for drafts and unknown ids. */
@@ -226,36 +277,89 @@ export function createDisclosureService(database: Database, options: { ledgerFul
     planHeader: repo.planHeader,
 
     /**
-     * The public record of a plan as JSON text, or null: items, departments, scheme, the commit record, the
-     * public draw record, the void with the revealed seed, the drawn entities' names and its ledger entries.
+     * The public record of a plan, or null: items, departments, scheme, the commit record, the public draw
+     * record's header and the first page of its tasks (at most `limit`), the void with the revealed seed and
+     * its ledger entries. Bounded whatever the plan's size: the rest of the tasks come by cursor (planTaskPage).
      */
-    async planRecordJson(id: string): Promise<string | null> {
+    async planRecord(id: string, limit: number): Promise<PublicPlanRecord | null> {
       const named = await namedPlan(id);
       if (!named) return null;
       const { plan: p } = named;
-      const drawn = p.draw !== null;
-      const [drawEntry, entityNames, ledgerEntries] = await Promise.all([
-        drawn ? repo.drawEntry(id) : null,
-        drawn ? repo.entityNames(id) : null,
-        ledger.ofPlan(id),
-      ]);
-      // the record's text from the ledger body's, unparsed: megabytes for a big plan
-      const draw = drawEntry === null ? null : drawRecordText(drawEntry.body, drawEntry.at);
-      const body = {
-        id: p.id,
-        title: p.title,
-        status: p.status,
-        items: named.items.map((i) => ({ code: i.code, name: i.name, departmentCode: i.departmentCode })),
-        departments: named.departments,
-        gradeScheme: { code: p.scheme.code, name: p.scheme.name, public: p.scheme.public },
-        window: p.windowFrom && p.windowTo ? { from: p.windowFrom, to: p.windowTo } : null,
-        commit: p.commit,
-        draw: null,
-        entityNames: draw === null ? null : entityNames,
+      const [head, ledgerEntries] = await Promise.all([p.draw === null ? null : repo.drawHead(id), ledger.ofPlan(id)]);
+      const draw = head === null ? null : ({ ...JSON.parse(head.head), drawnAt: head.at } as Static<typeof PublicDrawHeader>);
+      const tasks = draw === null || p.draw === null ? null : await taskPage(id, shownOf(p.commit, p.draw), null, limit);
+      return {
+        ...recordHeader(named),
+        draw,
+        tasks,
         void: p.void === null ? null : { reason: p.void.reason, serverSeed: p.void.serverSeed, voidedAt: p.void.at },
         ledger: ledgerEntries,
+        download: `/public/v1/plans/${encodeURIComponent(p.id)}/record.json`,
       };
-      return draw === null ? JSON.stringify(body) : withDrawRecord(JSON.stringify(body), draw);
+    },
+
+    /**
+     * A page of a drawn public plan's task list after `cursor` (null: the first page), or null when the
+     * public may not see the plan or it is not drawn. A cursor that is not one of ours is a bad request.
+     */
+    async planTaskPage(id: string, cursor: string | null, limit: number): Promise<PublicTaskPage | null> {
+      const after = cursor === null ? null : decodeTaskCursor(cursor);
+      const p = await repo.plan(id);
+      if (p === null || p.draw === null) return null;
+      return taskPage(id, shownOf(p.commit, p.draw), after, limit);
+    },
+
+    /**
+     * The whole public record in one JSON document, streamed (the download): the header as planRecord's,
+     * the full draw record read slice by slice from its ledger body (exactly the hashed text plus drawnAt)
+     * and every drawn entity's name, keyset page by page. Never built whole in memory. Null as planRecord.
+     */
+    async planRecordStream(id: string): Promise<AsyncGenerator<string> | null> {
+      const named = await namedPlan(id);
+      if (!named) return null;
+      const { plan: p } = named;
+      const [head, ledgerEntries] = await Promise.all([p.draw === null ? null : repo.drawHead(id), ledger.ofPlan(id)]);
+      const text = JSON.stringify({
+        ...recordHeader(named),
+        draw: null,
+        entityNames: null,
+        void: p.void === null ? null : { reason: p.void.reason, serverSeed: p.void.serverSeed, voidedAt: p.void.at },
+        ledger: ledgerEntries,
+      });
+      const marker = ',"draw":null,"entityNames":null,';
+      const at = text.indexOf(marker);
+      if (at < 0) throw new Error('unexpected public record text');
+      const before = text.slice(0, at);
+      const after = text.slice(at + marker.length);
+      async function* chunks(): AsyncGenerator<string> {
+        if (head === null) {
+          yield text;
+          return;
+        }
+        yield `${before},"draw":`;
+        // the body's text without its closing brace, then drawnAt: drawRecordText, slice by slice
+        let held: string | null = null;
+        for await (const part of ledgerBodySlices(db, head.seq)) {
+          if (held !== null) yield held;
+          held = part;
+        }
+        if (held === null || !held.endsWith('}')) throw new Error(`ledger entry ${head.seq}: a draw body is an object`);
+        yield `${held.slice(0, -1)},"drawnAt":${JSON.stringify(head.at)}}`;
+        yield ',"entityNames":{';
+        let last: string | null = null;
+        let first = true;
+        for (;;) {
+          const names = await repo.entityNamesAfter(id, last, NAMES_BATCH);
+          if (names.length === 0) break;
+          const members = names.map((n) => `${JSON.stringify(n.id)}:${JSON.stringify(n.name)}`).join(',');
+          yield first ? members : `,${members}`;
+          first = false;
+          last = names[names.length - 1].id;
+          if (names.length < NAMES_BATCH) break;
+        }
+        yield `},${after}`;
+      }
+      return chunks();
     },
 
     /** A plan's portal page: the plan and one page of its tasks (only what may be shown of them), or null. */

@@ -2,7 +2,7 @@
 import { html } from '../html.ts';
 import { page } from '../layout.ts';
 
-const TITLES: Record<number, string> = { 400: '请求有误', 404: '未找到', 500: '服务器内部错误' };
+const TITLES: Record<number, string> = { 400: '请求有误', 404: '未找到', 429: '请求过于频繁', 500: '服务器内部错误', 503: '服务繁忙' };
 
 export function errorPage(status: number, message: string): string {
   const title = TITLES[status] ?? (status >= 500 ? TITLES[500] : TITLES[400]);

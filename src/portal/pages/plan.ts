@@ -198,7 +198,7 @@ ${pager({ page: v.page, pageSize: v.pageSize, total: p.taskCount, href: (n) => `
 <p>${statusBadge(p.status)} <span class="muted">计划编号 <code>${p.id}</code></span></p>
 <div class="actions">
 ${d ? html`<a class="button" href="/verify/${id}">在浏览器中验证</a>` : ''}
-<a class="button secondary" href="/public/v1/plans/${id}" download="${p.id}.json">下载公开记录（JSON）</a>
+<a class="button secondary" href="/public/v1/plans/${id}/record.json" download="${p.id}.json">下载公开记录（JSON）</a>
 <a class="button secondary" href="/ledger?plan=${id}">账本记录</a>
 </div>
 

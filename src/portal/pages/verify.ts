@@ -34,7 +34,7 @@ export function verifyPage(p: { id: string; title: string; status: PublicPlanSta
 <p><a href="/plans/${id}">${p.title}</a> ${statusBadge(p.status)} <span class="muted">计划编号 <code>${p.id}</code></span></p>
 <p>本页用与服务端相同的 draw-v1 核心代码，在您的浏览器中核验这次抽取。第一部分任何人都能做，不需要任何文件：本页自行下载公开记录和整条公开账本，自行计算哈希。第二部分需要审计人员的快照文件或重放包，按协议完整重放抽取。所选文件只在本机读取，不会上传。</p>
 <div id="verifier" data-plan-id="${p.id}" data-records-url="/public/v1/plans/${id}">
-<noscript><p id="verify-js-note" class="notice warn">本页的核验在您的浏览器中运行，需要启用 JavaScript（仅加载本站的 /assets/verifier.js）。未启用时，可以下载<a href="/public/v1/plans/${id}">公开记录</a>和<a href="/public/v1/ledger">公开账本</a>，在自己的电脑上运行 <code>npm run ledger:verify -- --url 本站地址</code> 校验账本，并用 <code>npm run replay</code>（审计人员可加 <code>--bundle 重放包.tar.gz</code>）按协议重放抽取；也可以用任何语言按协议独立验证。</p></noscript>
+<noscript><p id="verify-js-note" class="notice warn">本页的核验在您的浏览器中运行，需要启用 JavaScript（仅加载本站的 /assets/verifier.js）。未启用时，可以下载<a href="/public/v1/plans/${id}/record.json">公开记录</a>和<a href="/public/v1/ledger">公开账本</a>，在自己的电脑上运行 <code>npm run ledger:verify -- --url 本站地址</code> 校验账本，并用 <code>npm run replay</code>（审计人员可加 <code>--bundle 重放包.tar.gz</code>）按协议重放抽取；也可以用任何语言按协议独立验证。</p></noscript>
 
 <h2>1. 任何人都能做的核验（无需任何文件）</h2>
 <div id="records-summary" hidden>

@@ -6,7 +6,7 @@ import { entityImport } from '../../domain/directories/entities/import.ts';
 import type { EntityRow } from '../../domain/directories/entities/repository.ts';
 import { createEntityService } from '../../domain/directories/entities/service.ts';
 import { chinaTime } from '../../domain/directories/import/values.ts';
-import { ID_PATTERN, CODE_PATTERN, Paging, bearer, errorResponses, page } from '../../schemas/common.ts';
+import { ID_PATTERN, CODE_PATTERN, PagingFields, bearer, errorResponses, page } from '../../schemas/common.ts';
 import { ENTITY_STATUSES, EntityFilterQuery, EntityPatchBody } from '../../schemas/directories.ts';
 import { registerImportRoute } from '../import-route.ts';
 
@@ -89,7 +89,7 @@ export default async function entityRoutes(fastify: FastifyInstance) {
         tags: ['directories'],
         summary: 'List entities (检查对象)',
         security: bearer,
-        querystring: Type.Intersect([Paging, EntityFilterQuery]),
+        querystring: Type.Object({ ...PagingFields, ...EntityFilterQuery.properties }, { additionalProperties: false }),
         response: { 200: page(Entity), ...errorResponses(400, 401, 403) },
       },
     },
@@ -127,7 +127,7 @@ export default async function entityRoutes(fastify: FastifyInstance) {
         summary: 'Grade evaluation history of an entity (newest first per scheme)',
         security: bearer,
         params,
-        querystring: Type.Intersect([Paging, Type.Object({ scheme: Type.Optional(Type.String({ pattern: CODE_PATTERN })) })]),
+        querystring: Type.Object({ ...PagingFields, scheme: Type.Optional(Type.String({ pattern: CODE_PATTERN })) }, { additionalProperties: false }),
         response: { 200: page(Evaluation), ...errorResponses(400, 401, 403, 404) },
       },
     },

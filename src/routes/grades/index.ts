@@ -46,7 +46,7 @@ export default async function gradeRoutes(fastify: FastifyInstance) {
         tags: ['directories'],
         summary: 'How many active entities have each grade of a scheme (the strata a plan would draw from)',
         security: bearer,
-        querystring: Type.Object({ scheme: Type.String({ pattern: CODE_PATTERN }) }),
+        querystring: Type.Object({ scheme: Type.String({ pattern: CODE_PATTERN }) }, { additionalProperties: false }),
         response: { 200: Summary, ...errorResponses(400, 401, 403, 404) },
       },
     },

@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { inspectorImport } from '../../domain/directories/inspectors/import.ts';
 import type { InspectorRow } from '../../domain/directories/inspectors/repository.ts';
 import { createInspectorService } from '../../domain/directories/inspectors/service.ts';
-import { ID_PATTERN, Paging, bearer, errorResponses, page } from '../../schemas/common.ts';
+import { ID_PATTERN, PagingFields, bearer, errorResponses, page } from '../../schemas/common.ts';
 import { InspectorFilterQuery, InspectorPatchBody } from '../../schemas/directories.ts';
 import { registerImportRoute } from '../import-route.ts';
 
@@ -54,7 +54,7 @@ export default async function inspectorRoutes(fastify: FastifyInstance) {
         tags: ['directories'],
         summary: 'List inspectors (执法检查人员)',
         security: bearer,
-        querystring: Type.Intersect([Paging, InspectorFilterQuery]),
+        querystring: Type.Object({ ...PagingFields, ...InspectorFilterQuery.properties }, { additionalProperties: false }),
         response: { 200: page(Inspector), ...errorResponses(400, 401, 403) },
       },
     },

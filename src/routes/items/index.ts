@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ItemRow } from '../../domain/directories/items/repository.ts';
 import { createItemService } from '../../domain/directories/items/service.ts';
-import { CODE_PATTERN, Paging, bearer, errorResponses, page } from '../../schemas/common.ts';
+import { CODE_PATTERN, PagingFields, bearer, errorResponses, page } from '../../schemas/common.ts';
 import { ItemFilterQuery, ItemPutBody } from '../../schemas/directories.ts';
 
 const Item = Type.Object({
@@ -59,7 +59,7 @@ export default async function itemRoutes(fastify: FastifyInstance) {
         tags: ['directories'],
         summary: 'List inspection items',
         security: bearer,
-        querystring: Type.Intersect([Paging, ItemFilterQuery]),
+        querystring: Type.Object({ ...PagingFields, ...ItemFilterQuery.properties }, { additionalProperties: false }),
         response: { 200: page(Item), ...errorResponses(400, 401, 403) },
       },
     },

@@ -1,8 +1,10 @@
 import { Type } from 'typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { errorResponses } from '../../schemas/common.ts';
+import { MAX_INT32, errorResponses } from '../../schemas/common.ts';
+import { Readable } from 'node:stream';
 import { createLedgerRepository } from '../../domain/ledger/repository.ts';
+import { PAGE_BODY_BUDGET, ledgerEntryStream, ledgerPageStream } from '../../domain/ledger/stream.ts';
 import { HEX64, LedgerEntrySchema } from '../../schemas/records.ts';
 
 const Head = Type.Object({
@@ -11,6 +13,9 @@ const Head = Type.Object({
 });
 
 const MAX_PAGE = 1000;
+
+/** A byte stream with a small buffer: a slow reader holds back the reads from the database (backpressure). */
+const streamOf = (chunks: AsyncGenerator<string>) => Readable.from(chunks, { objectMode: false, highWaterMark: 64 * 1024 });
 
 /** The public ledger (spec §6) under /public/v1: no token, everything in it is public by design. */
 export default async function ledgerRoutes(fastify: FastifyInstance) {
@@ -25,12 +30,17 @@ export default async function ledgerRoutes(fastify: FastifyInstance) {
         summary: 'The public ledger (公示账本): hash-chained entries in ascending seq, paged',
         description:
           'Walk the chain with `from` = 1, then `from` = `next` until `next` is null. Every entry hashes to ' +
-          '`hash` = SHA-256(JCS(entry without "hash")) and links to the previous one by `prevHash`.',
-        querystring: Type.Object({
-          from: Type.Integer({ minimum: 1, default: 1, description: 'first seq to return' }),
-          limit: Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: 100 }),
-          plan: Type.Optional(Type.String({ maxLength: 64, description: 'only the entries of this plan' })),
-        }),
+          '`hash` = SHA-256(JCS(entry without "hash")) and links to the previous one by `prevHash`. A page holds at most ' +
+          `\`limit\` entries and, past its first entry, at most ${PAGE_BODY_BUDGET / 1024 / 1024} MiB of bodies: it may end before \`limit\` ` +
+          'with `next` set (follow `next`, not the count). Streamed; each body is its stored canonical text.',
+        querystring: Type.Object(
+          {
+            from: Type.Integer({ minimum: 1, maximum: MAX_INT32, default: 1, description: 'first seq to return' }),
+            limit: Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: 100 }),
+            plan: Type.Optional(Type.String({ maxLength: 64, description: 'only the entries of this plan' })),
+          },
+          { additionalProperties: false },
+        ),
         response: {
           200: Type.Object({
             items: Type.Array(LedgerEntrySchema),
@@ -42,11 +52,10 @@ export default async function ledgerRoutes(fastify: FastifyInstance) {
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { from, limit, plan } = request.query;
-      const items = await repo.page(from, limit, plan);
-      const next = items.length === limit ? items[items.length - 1].seq + 1 : null;
-      return { items, from, limit, next };
+      const page = await ledgerPageStream(app.database.db, from, limit, plan);
+      return reply.type('application/json; charset=utf-8').send(streamOf(page.chunks) as never);
     },
   );
 
@@ -68,13 +77,14 @@ export default async function ledgerRoutes(fastify: FastifyInstance) {
       schema: {
         tags: ['public'],
         summary: 'One ledger entry',
-        params: Type.Object({ seq: Type.Integer({ minimum: 1 }) }),
+        params: Type.Object({ seq: Type.Integer({ minimum: 1, maximum: MAX_INT32 }) }, { additionalProperties: false }),
         response: { 200: LedgerEntrySchema, ...errorResponses(400, 404) },
       },
     },
     async (request, reply) => {
-      const entry = await repo.get(request.params.seq);
-      return entry ?? reply.notFound(`no ledger entry ${request.params.seq}`);
+      const entry = await ledgerEntryStream(app.database.db, request.params.seq);
+      if (entry === null) return reply.notFound(`no ledger entry ${request.params.seq}`);
+      return reply.type('application/json; charset=utf-8').send(streamOf(entry) as never);
     },
   );
 }

@@ -5,7 +5,7 @@ import { badRequest } from '../../domain/errors.ts';
 import { createPlanService } from '../../domain/plans/service.ts';
 import { createDrawService } from '../../domain/draws/service.ts';
 import { fullRecordJson } from '../../domain/draws/records.ts';
-import { CODE_PATTERN, Paging, bearer, errorResponses, page } from '../../schemas/common.ts';
+import { CODE_PATTERN, PagingFields, bearer, errorResponses, page } from '../../schemas/common.ts';
 import { CommitRecordSchema, DrawRecordSchema } from '../../schemas/records.ts';
 import {
   CommitBody,
@@ -84,14 +84,15 @@ export default async function planRoutes(fastify: FastifyInstance) {
         tags: ['plans'],
         summary: 'List plans, newest first',
         security: bearer,
-        querystring: Type.Intersect([
-          Paging,
-          Type.Object({
+        querystring: Type.Object(
+          {
+            ...PagingFields,
             status: Type.Optional(PlanStatus),
             department: Type.Optional(Type.String({ pattern: CODE_PATTERN, description: 'plans this department takes part in' })),
             item: Type.Optional(Type.String({ pattern: CODE_PATTERN, description: 'plans containing this item' })),
-          }),
-        ]),
+          },
+          { additionalProperties: false },
+        ),
         response: { 200: page(Plan), ...errorResponses(400, 401, 403) },
       },
     },

@@ -7,7 +7,16 @@ import { Type } from 'typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { IdParams, Paging, errorResponses, page } from '../../schemas/common.ts';
-import { PublicPlanQuery, PublicPlanSummary, PublishedResult } from '../../schemas/public.ts';
+import { Readable } from 'node:stream';
+import {
+  PublicPlanQuery,
+  PublicPlanRecord,
+  PublicPlanSummary,
+  PublicTaskPage,
+  PublicTaskQuery,
+  PublishedResult,
+  TASK_PAGE_MAX,
+} from '../../schemas/public.ts';
 import { Publication } from '../../schemas/results.ts';
 import { PlanParams, PublicPlan } from '../../schemas/plans.ts';
 import { notFound } from '../../domain/errors.ts';
@@ -23,19 +32,70 @@ export default async function publicPlanRoutes(fastify: FastifyInstance, { discl
     {
       schema: {
         tags: ['public'],
-        summary: 'A public plan: its items and departments, the commit record and, once drawn, the public draw record',
+        summary: 'A public plan: its items and departments, the commit record and, once drawn, the public draw record and its first task page',
         description:
-          'Replay the draw from `commit` and `draw` with the snapshot files (from an auditor) — `npm run replay`. A voided plan ' +
-          'shows the revealed server seed, so anyone can check it against the commitment.',
+          "Bounded whatever the plan's size: `draw` is the public draw record without `tasks`, and `tasks` the first page of them " +
+          `(at most ${TASK_PAGE_MAX}, by entity id, each exactly as the record lists it); follow \`tasks.next\` with ` +
+          "`GET /public/v1/plans/{id}/tasks?cursor=` until it is null. The draw record is `draw` with `tasks` = every page's items " +
+          '(revision 1: sorted by seq): byte for byte the body of its `plan.drawn` ledger entry plus `drawnAt`. `download` is the whole ' +
+          'record in one streamed document. Replay the draw from `commit` and `draw` with the snapshot files (from an auditor) — ' +
+          '`npm run replay`. A voided plan shows the revealed server seed, so anyone can check it against the commitment.',
+        params: PlanParams,
+        querystring: Type.Object({
+          limit: Type.Integer({ minimum: 1, maximum: TASK_PAGE_MAX, default: TASK_PAGE_MAX, description: 'tasks in the first page' }),
+        }),
+        response: { 200: PublicPlanRecord, ...errorResponses(400, 404) },
+      },
+    },
+    async (request) => {
+      const record = await disclosure.planRecord(request.params.id, request.query.limit);
+      if (record === null) throw notFound(`no public plan ${request.params.id}`);
+      return record;
+    },
+  );
+
+  app.get(
+    '/plans/:id/tasks',
+    {
+      schema: {
+        tags: ['public'],
+        summary: "A page of a drawn plan's public task list (the draw record's tasks), by entity id",
+        description:
+          'Keyset pages in entity id order (UTF-8 bytes), the order of the revision-2 record; never by seq or grade, which are shown only ' +
+          'where the record carries them. Start without `cursor` (or from `tasks.next` of the plan) and follow `next` until it is null.',
+        params: PlanParams,
+        querystring: PublicTaskQuery,
+        response: { 200: PublicTaskPage, ...errorResponses(400, 404) },
+      },
+    },
+    async (request) => {
+      const { cursor, limit } = request.query;
+      const page = await disclosure.planTaskPage(request.params.id, cursor ?? null, limit);
+      if (page === null) throw notFound(`no drawn public plan ${request.params.id}`);
+      return page;
+    },
+  );
+
+  app.get(
+    '/plans/:id/record.json',
+    {
+      schema: {
+        tags: ['public'],
+        summary: "The whole public record of a plan in one JSON document, streamed (the portal's download)",
+        description:
+          'The plan as `GET /public/v1/plans/{id}` shows it, but with `draw` the complete public draw record (streamed from its ledger ' +
+          "body: the hashed text plus `drawnAt`) and `entityNames` every drawn entity's name; `npm run replay -- --record` reads it.",
         params: PlanParams,
         response: { 200: PublicPlan, ...errorResponses(400, 404) },
       },
     },
     async (request, reply) => {
-      const json = await disclosure.planRecordJson(request.params.id);
-      if (json === null) throw notFound(`no public plan ${request.params.id}`);
-      // Already JSON text (the draw record is spliced in unparsed): sent as is, not through the serializer.
-      return reply.type('application/json; charset=utf-8').send(json as never);
+      const chunks = await disclosure.planRecordStream(request.params.id);
+      if (chunks === null) throw notFound(`no public plan ${request.params.id}`);
+      return reply
+        .type('application/json; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${request.params.id.replace(/[^A-Za-z0-9._-]/g, '_')}.json"`)
+        .send(Readable.from(chunks, { objectMode: false, highWaterMark: 64 * 1024 }) as never);
     },
   );
 

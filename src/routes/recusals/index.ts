@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { recusalImport } from '../../domain/directories/recusals/import.ts';
 import type { RecusalRow } from '../../domain/directories/recusals/repository.ts';
 import { createRecusalService } from '../../domain/directories/recusals/service.ts';
-import { ID_PATTERN, Paging, bearer, errorResponses, page } from '../../schemas/common.ts';
+import { ID_PATTERN, PagingFields, bearer, errorResponses, page } from '../../schemas/common.ts';
 import { RecusalFilterQuery } from '../../schemas/directories.ts';
 import { registerImportRoute } from '../import-route.ts';
 
@@ -44,7 +44,7 @@ export default async function recusalRoutes(fastify: FastifyInstance) {
         tags: ['directories'],
         summary: 'List recusals (回避)',
         security: bearer,
-        querystring: Type.Intersect([Paging, RecusalFilterQuery]),
+        querystring: Type.Object({ ...PagingFields, ...RecusalFilterQuery.properties }, { additionalProperties: false }),
         response: { 200: page(Recusal), ...errorResponses(400, 401, 403) },
       },
     },

@@ -45,9 +45,10 @@ export default async function taskRoutes(fastify: FastifyInstance) {
       schema: {
         tags: ['tasks'],
         summary: 'Get a task (inspectors: only their own)',
+        description: 'Every role may read tasks; an inspector asking for another team’s task gets 404, as for a task that does not exist.',
         security: bearer,
         params: TaskParams,
-        response: { 200: Task, ...errorResponses(400, 401, 403, 404) },
+        response: { 200: Task, ...errorResponses(400, 401, 404) },
       },
     },
     async (request) => tasks.get(request.principal!, request.params.id),
@@ -65,7 +66,8 @@ export default async function taskRoutes(fastify: FastifyInstance) {
           'the result history with who made it and when. A published result is frozen (409); to correct it, send ' +
           '`"correction": true`, which creates a new pending version (201) to be published by a publication with ' +
           '`corrects`. inspectedOn may not be in the future nor before the draw; 责令改正 (order-correction) needs ' +
-          'followUpDeadline. Unknown or inapplicable codes: 422 naming the field.',
+          'followUpDeadline. Unknown or inapplicable codes: 422 naming the field. An inspector not on the task’s team gets 404 ' +
+          '(as for a task that does not exist); 403 is for a role that may not write results (auditors).',
         security: bearer,
         params: TaskParams,
         body: ResultEntryBody,
@@ -87,7 +89,7 @@ export default async function taskRoutes(fastify: FastifyInstance) {
         summary: 'Get a task’s current result (the latest version, published or not)',
         security: bearer,
         params: TaskParams,
-        response: { 200: Result, ...errorResponses(400, 401, 403, 404) },
+        response: { 200: Result, ...errorResponses(400, 401, 404) },
       },
     },
     async (request) => results.current(request.principal!, request.params.id),
@@ -102,7 +104,7 @@ export default async function taskRoutes(fastify: FastifyInstance) {
         summary: 'Every version of a task’s result (the first and each correction), oldest first',
         security: bearer,
         params: TaskParams,
-        response: { 200: Type.Object({ items: Type.Array(Result) }), ...errorResponses(400, 401, 403, 404) },
+        response: { 200: Type.Object({ items: Type.Array(Result) }), ...errorResponses(400, 401, 404) },
       },
     },
     async (request) => ({ items: await results.versions(request.principal!, request.params.id) }),
@@ -117,7 +119,7 @@ export default async function taskRoutes(fastify: FastifyInstance) {
         summary: 'The audit trail of a task’s result: every entry, amendment and correction with who and when',
         security: bearer,
         params: TaskParams,
-        response: { 200: Type.Object({ items: Type.Array(HistoryEntry) }), ...errorResponses(400, 401, 403, 404) },
+        response: { 200: Type.Object({ items: Type.Array(HistoryEntry) }), ...errorResponses(400, 401, 404) },
       },
     },
     async (request) => ({ items: await results.history(request.principal!, request.params.id) }),

@@ -1,14 +1,17 @@
 /** Value rules for entities, shared by the import and by changes to one entity. */
+import { isChongqingRegionCode } from '../../../core/regions.ts';
 import { usccCheckChar, validateUscc } from '../../../core/uscc.ts';
 import { ID_RE } from '../import/values.ts';
 
 /** First two digits of GB/T 2260 codes: provinces, autonomous regions, municipalities, HK, Macao, Taiwan. */
 const PROVINCES = new Set('11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82'.split(' '));
 
-/** A 6-digit administrative division code (行政区划代码, GB/T 2260) with a real province part. */
+/** A 6-digit administrative division code (行政区划代码, GB/T 2260) that is in the region table (src/core/regions.ts). */
 export function regionProblem(region: string): string | null {
   if (!/^[0-9]{6}$/.test(region)) return `"${region}" is not a 行政区划代码: 6 digits (GB/T 2260), e.g. 500112`;
   if (!PROVINCES.has(region.slice(0, 2))) return `"${region}" is not a 行政区划代码: no province ${region.slice(0, 2)} in GB/T 2260`;
+  if (!isChongqingRegionCode(region))
+    return `"${region}" is not in the region table: a district or county code of 重庆 (5001xx, 5002xx), e.g. 500112`;
   return null;
 }
 

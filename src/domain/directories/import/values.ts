@@ -4,10 +4,13 @@ import { ID_PATTERN } from '../../../schemas/common.ts';
 export const ID_RE = new RegExp(ID_PATTERN);
 
 const CONTROL_RE = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+/** An unpaired UTF-16 surrogate (an NDJSON `\ud800` escape): PostgreSQL would get U+FFFD in its place. */
+const LONE_SURROGATE_RE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** Problem with a plain text value, or null. Lengths count characters (code points), as users see them. */
 export function textProblem(value: string, max: number): string | null {
   if (CONTROL_RE.test(value)) return 'must not contain control characters or line breaks';
+  if (LONE_SURROGATE_RE.test(value)) return 'must be valid Unicode text (it contains a lone surrogate)';
   // .length counts UTF-16 units, never fewer than code points: count exactly only when it might matter.
   if (value.length > max && [...value].length > max) return `is longer than ${max} characters`;
   return null;
