@@ -18,6 +18,13 @@ interface Grade {
   /** Ratio multiplier in percent: 50 = half the base ratio. Integer 0–10000. */
   multiplierPct: number;
   mode: InspectionMode;
+  /**
+   * At most this many draws a calendar year (China time) for general items of one department; null = no limit.
+   * Absent is read as null (schemes stored before the rule).
+   */
+  maxPerYear?: number | null;
+  /** At least this many days between two draws for general items of one department; null or 0 = none. */
+  minIntervalDays?: number | null;
 }
 
 export interface GradeScheme {
@@ -39,6 +46,8 @@ const SCHEME_CODE_PATTERN = /^[0-9A-Za-z_-]{1,32}$/;
 const MAX_MULTIPLIER_PCT = 10000;
 const MAX_RATIO_BP = 10000;
 const MAX_GRADES = 50;
+const MAX_PER_YEAR = 366;
+const MAX_INTERVAL_DAYS = 3660;
 
 const INSPECTION_MODES: readonly string[] = ['onsite', 'written'];
 
@@ -66,6 +75,9 @@ const INSPECTION_MODES: readonly string[] = ['onsite', 'written'];
  * measures are “保持常规监管频次和抽取比例” — the normal regime — while A, C and D are departures from it
  * that each need an evaluation to justify them (a reward for A, a burden for C/D). An entity nobody has
  * evaluated has earned neither, so it is checked at the normal ratio.
+ * Frequency (maxPerYear) — the document gives directions only: A “减少检查频次”, B “保持常规监管频次”, C “增加抽查频次”,
+ * D “列为重点监管对象” (no ceiling). The numbers are the defaults the issue names (A once a year, B once, C twice,
+ * D no limit); no seed document gives figures, so they are defaults an administrator edits. No minimum interval.
  * Not public: the document only lets an entity see its own grade — 二(三)7 “市场主体可通过‘信用中国（重庆）’网站…
  * 通过身份认证或主体授权方式，查询自身信用评价等级结果” — and uses grades to steer supervision, not to publish them.
  */
@@ -74,10 +86,10 @@ const CREDIT_4: GradeScheme = {
   name: '重庆市信用分级分类监管四档（A/B/C/D）',
   source: '渝信用办发〔2023〕7号',
   grades: [
-    { code: 'A', label: 'A类（信用最高）', multiplierPct: 50, mode: 'written' },
-    { code: 'B', label: 'B类（信用较高）', multiplierPct: 100, mode: 'onsite' },
-    { code: 'C', label: 'C类（信用较低）', multiplierPct: 150, mode: 'onsite' },
-    { code: 'D', label: 'D类（信用最低）', multiplierPct: 300, mode: 'onsite' },
+    { code: 'A', label: 'A类（信用最高）', multiplierPct: 50, mode: 'written', maxPerYear: 1, minIntervalDays: null },
+    { code: 'B', label: 'B类（信用较高）', multiplierPct: 100, mode: 'onsite', maxPerYear: 1, minIntervalDays: null },
+    { code: 'C', label: 'C类（信用较低）', multiplierPct: 150, mode: 'onsite', maxPerYear: 2, minIntervalDays: null },
+    { code: 'D', label: 'D类（信用最低）', multiplierPct: 300, mode: 'onsite', maxPerYear: null, minIntervalDays: null },
   ],
   defaultGrade: 'B',
   public: false,
@@ -211,7 +223,8 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * Checks a scheme (possibly parsed from untrusted JSON). Returns the list of problems; empty when valid.
  * Rules: code matches [0-9A-Za-z_-]{1,32}; non-empty name; 1–50 grades; grade codes unique and matching
  * [0-9A-Za-z_-]{1,16}; non-empty labels; multiplierPct an integer 0–10000; mode 'onsite' or 'written';
- * defaultGrade among the grades; public a boolean; source a string or null when present.
+ * defaultGrade among the grades; public a boolean; source a string or null when present; maxPerYear an
+ * integer 1–366 or null, minIntervalDays an integer 0–3660 or null, when present.
  */
 export function validateGradeScheme(s: unknown): GradeSchemeProblem[] {
   const problems: GradeSchemeProblem[] = [];
@@ -252,6 +265,13 @@ export function validateGradeScheme(s: unknown): GradeSchemeProblem[] {
       }
       if (typeof g.mode !== 'string' || !INSPECTION_MODES.includes(g.mode)) {
         add(`${at}.mode`, "mode must be 'onsite' or 'written'");
+      }
+      const isInt = (v: unknown, min: number, max: number) => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+      if (g.maxPerYear !== undefined && g.maxPerYear !== null && !isInt(g.maxPerYear, 1, MAX_PER_YEAR)) {
+        add(`${at}.maxPerYear`, `maxPerYear must be an integer from 1 to ${MAX_PER_YEAR}, or null for no limit`);
+      }
+      if (g.minIntervalDays !== undefined && g.minIntervalDays !== null && !isInt(g.minIntervalDays, 0, MAX_INTERVAL_DAYS)) {
+        add(`${at}.minIntervalDays`, `minIntervalDays must be an integer from 0 to ${MAX_INTERVAL_DAYS}, or null for none`);
       }
     });
   }

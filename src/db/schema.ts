@@ -8,6 +8,7 @@ import {
   bigint,
   bigserial,
   boolean,
+  check,
   customType,
   date,
   index,
@@ -56,6 +57,10 @@ export interface SchemeGrade {
   label: string;
   multiplierPct: number;
   mode: 'onsite' | 'written';
+  /** Draws per calendar year (China time) for items of one department; null or absent = no limit. */
+  maxPerYear?: number | null;
+  /** Days after a draw for an item of the same department before the next; null, 0 or absent = none. */
+  minIntervalDays?: number | null;
 }
 
 export const gradeSchemes = pgTable('grade_schemes', {
@@ -70,21 +75,27 @@ export const gradeSchemes = pgTable('grade_schemes', {
   updatedAt: updated(),
 });
 
-export const items = pgTable('items', {
-  code: text('code').primaryKey(),
-  name: text('name').notNull(),
-  departmentCode: text('department_code')
-    .notNull()
-    .references(() => departments.code),
-  gradeScheme: text('grade_scheme')
-    .notNull()
-    .references(() => gradeSchemes.code),
-  targetType: text('target_type'),
-  legalBasis: text('legal_basis'),
-  active: boolean('active').notNull().default(true),
-  createdAt: created(),
-  updatedAt: updated(),
-});
+export const items = pgTable(
+  'items',
+  {
+    code: text('code').primaryKey(),
+    name: text('name').notNull(),
+    departmentCode: text('department_code')
+      .notNull()
+      .references(() => departments.code),
+    gradeScheme: text('grade_scheme')
+      .notNull()
+      .references(() => gradeSchemes.code),
+    targetType: text('target_type'),
+    legalBasis: text('legal_basis'),
+    active: boolean('active').notNull().default(true),
+    /** 'general' (一般检查事项: an entity at most once a year for the item) or 'key' (重点检查事项: no upper limit). */
+    kind: text('kind').$type<'general' | 'key'>().notNull().default('general'),
+    createdAt: created(),
+    updatedAt: updated(),
+  },
+  (t) => [check('items_kind_check', sql`${t.kind} IN ('general', 'key')`)],
+);
 
 export const entities = pgTable(
   'entities',
@@ -97,11 +108,19 @@ export const entities = pgTable(
     industry: text('industry').notNull(),
     address: text('address'),
     status: text('status').notNull().default('active'),
-    tags: text('tags'),
+    /** Supervision tags (监管标签, e.g. 食品经营); a targeted plan's pool may filter on them. */
+    tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+    /** Licence kinds held (e.g. 食品经营许可证): kinds only, no licence numbers. */
+    licences: text('licences').array().notNull().default(sql`'{}'::text[]`),
     createdAt: created(),
     updatedAt: updated(),
   },
-  (t) => [index('entities_name_idx').on(t.name), index('entities_pool_idx').on(t.status, t.type, t.region)],
+  (t) => [
+    index('entities_name_idx').on(t.name),
+    index('entities_pool_idx').on(t.status, t.type, t.region),
+    index('entities_tags_idx').using('gin', t.tags),
+    index('entities_licences_idx').using('gin', t.licences),
+  ],
 );
 
 /** Every evaluation ever imported (history). */
@@ -179,7 +198,14 @@ export interface PlanFilters {
   regions?: string[];
   types?: string[];
   industries?: string[];
+  /** any of these supervision tags */
+  tags?: string[];
+  /** any of these licence kinds */
+  licences?: string[];
 }
+
+/** 定向抽查 (the pool narrowed by filters) or 不定向抽查 (the whole directory of the items' target type). */
+export type PlanTargeting = 'targeted' | 'untargeted';
 
 export const plans = pgTable(
   'plans',
@@ -199,6 +225,7 @@ export const plans = pgTable(
     ratiosBp: jsonb('ratios_bp').$type<Record<string, number>>().notNull(),
     inspectorsPerTask: jsonb('inspectors_per_task').$type<Record<string, number>>().notNull(),
     filters: jsonb('filters').$type<PlanFilters>().notNull(),
+    targeting: text('targeting').$type<PlanTargeting>().notNull().default('untargeted'),
     cooldownDays: integer('cooldown_days').notNull().default(0),
     entropySource: text('entropy_source').notNull(),
     /** The announced earliest moment of the public entropy (records rev 2); the commit may override it. */
@@ -396,6 +423,8 @@ export const publications = pgTable(
     /** 1, 2, … per plan. */
     number: integer('number').notNull(),
     scope: text('scope').notNull(),
+    /** The department whose results it publishes (joint plans: 谁检查、谁公开); null: every department's. */
+    departmentCode: text('department_code'),
     /** The earlier publication whose results this one corrects (更正). */
     correctsId: bigint('corrects_id', { mode: 'number' }).references((): AnyPgColumn => publications.id),
     note: text('note'),
@@ -427,6 +456,9 @@ export const results = pgTable(
     taskId: bigint('task_id', { mode: 'number' })
       .notNull()
       .references(() => tasks.id),
+    /** The department whose result this is: a joint plan's task has one result per department of its team. */
+    departmentCode: text('department_code').notNull(),
+    /** 1, 2, … per task and department. */
     version: integer('version').notNull(),
     resultCode: text('result_code')
       .notNull()
@@ -450,8 +482,8 @@ export const results = pgTable(
     publishedAt: timestamp('published_at', { withTimezone: true, mode: 'date' }),
   },
   (t) => [
-    uniqueIndex('results_task_version_idx').on(t.taskId, t.version),
-    uniqueIndex('results_one_pending_idx').on(t.taskId).where(sql`publication_id is null`),
+    uniqueIndex('results_task_department_version_idx').on(t.taskId, t.departmentCode, t.version),
+    uniqueIndex('results_one_pending_idx').on(t.taskId, t.departmentCode).where(sql`publication_id is null`),
     index('results_publication_idx').on(t.publicationId),
   ],
 );
@@ -467,6 +499,7 @@ export const resultHistory = pgTable(
     taskId: bigint('task_id', { mode: 'number' })
       .notNull()
       .references(() => tasks.id),
+    departmentCode: text('department_code').notNull(),
     version: integer('version').notNull(),
     /** created | amended | correction */
     action: text('action').notNull(),

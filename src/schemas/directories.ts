@@ -35,6 +35,11 @@ export const ItemPutBody = Type.Object(
     targetType: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Null()])),
     legalBasis: Type.Optional(Type.Union([MultilineText({ maxLength: 2000 }), Type.Null()])),
     active: Type.Optional(Type.Boolean()),
+    kind: Type.Optional(
+      Type.Union([Type.Literal('general'), Type.Literal('key')], {
+        description: "'general' (一般检查事项, the default): an entity at most once a year for the item; 'key' (重点检查事项): no upper limit",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -52,6 +57,16 @@ export const SchemeGrade = Type.Object(
     label: Type.String({ minLength: 1, maxLength: 100 }),
     multiplierPct: Type.Integer({ minimum: 0, maximum: 10000, description: 'ratio multiplier in percent: 50 = half the base ratio' }),
     mode: Type.Union([Type.Literal('onsite'), Type.Literal('written')]),
+    maxPerYear: Type.Optional(
+      Type.Union([Type.Null(), Type.Integer({ minimum: 1, maximum: 366 })], {
+        description: 'at most this many draws a calendar year (China time) for general items of one department; null or absent = no limit',
+      }),
+    ),
+    minIntervalDays: Type.Optional(
+      Type.Union([Type.Null(), Type.Integer({ minimum: 0, maximum: 3660 })], {
+        description: 'at least this many days between two draws for general items of one department; null, 0 or absent = none',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -88,6 +103,13 @@ export const EntityFilterQuery = Type.Object(
 );
 export type EntityFilter = Static<typeof EntityFilterQuery>;
 
+/** Tags or licence kinds of an entity: the import takes the same values, `;`-separated in CSV. */
+const EntityLabels = (description: string) =>
+  Type.Array(Type.String({ minLength: 1, maxLength: 64, description: '1–64 characters, no ";" and no control characters' }), {
+    maxItems: 50,
+    description,
+  });
+
 export const EntityPatchBody = Type.Object(
   {
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
@@ -97,7 +119,8 @@ export const EntityPatchBody = Type.Object(
     // null first: with type coercion on, a string-first union would turn null into ""
     address: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 500 })])),
     status: Type.Optional(EntityStatusSchema),
-    tags: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 500 })])),
+    tags: Type.Optional(EntityLabels('supervision tags (监管标签, e.g. 食品经营, 特种设备使用, 网络交易); [] clears')),
+    licences: Type.Optional(EntityLabels('licence kinds held (e.g. 食品经营许可证), without numbers; [] clears')),
   },
   { additionalProperties: false, minProperties: 1 },
 );

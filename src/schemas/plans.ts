@@ -26,9 +26,24 @@ const Filters = Type.Object(
     regions: Type.Optional(Type.Array(RegionCode, { maxItems: 200, description: 'entity.region in these codes (行政区划代码 of the region table)' })),
     types: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 200, description: 'entity.type in these' })),
     industries: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 500, description: 'entity.industry in these' })),
+    tags: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 50, description: 'entities carrying any of these supervision tags' }),
+    ),
+    licences: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 50, description: 'entities holding any of these licence kinds' }),
+    ),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    description: 'each given list keeps entities matching any of its values; several lists must all match; an empty list is no filter',
+  },
 );
+
+const Targeting = Type.Union([Type.Literal('targeted'), Type.Literal('untargeted')], {
+  description:
+    '定向抽查 (targeted: the pool is narrowed by at least one filter) or 不定向抽查 (untargeted: no filter, the whole directory of ' +
+    "the items' target type); when left out, targeted exactly when a filter is given",
+});
 
 const Window = Type.Object({ from: DATE, to: DATE }, { additionalProperties: false, description: 'the inspection period' });
 
@@ -54,6 +69,7 @@ const planFields = {
   ),
   inspectorsPerTask: InspectorsPerTask,
   filters: Type.Optional(Filters),
+  targeting: Type.Optional(Targeting),
   cooldownDays: Type.Optional(
     Type.Integer({
       minimum: 0,
@@ -96,6 +112,7 @@ export const PlanPatchBody = Type.Object(
     baseRatioBp: planFields.baseRatioBp,
     inspectorsPerTask: Type.Optional(planFields.inspectorsPerTask),
     filters: planFields.filters,
+    targeting: planFields.targeting,
     cooldownDays: planFields.cooldownDays,
     entropySource: Type.Optional(planFields.entropySource),
     entropyAt: planFields.entropyAt,
@@ -140,6 +157,7 @@ export const Plan = Type.Object({
   ratiosBp: Type.Record(Type.String(), Type.Integer(), { description: 'resolved per-grade ratios: what gets committed' }),
   inspectorsPerTask: Type.Record(Type.String(), Type.Integer()),
   filters: Filters,
+  targeting: Targeting,
   cooldownDays: Type.Integer(),
   entropySource: Type.String(),
   entropyAt: Type.Union([Type.String(), Type.Null()], {
@@ -189,6 +207,18 @@ export const PreviewSchema = Type.Object({
       recusals: Type.Integer({ description: 'recusal pairs inside the pool' }),
     },
     { description: 'digests of the files a commit would freeze right now (directories may still change)' },
+  ),
+  excluded: Type.Object(
+    {
+      cooldown: Type.Integer({ description: 'drawn for one of the items within cooldownDays' }),
+      inactive: Type.Integer({ description: 'not active (存续)' }),
+      yearly: Type.Integer({ description: 'drawn for one of the general items this China-time year' }),
+      frequency: Type.Integer({ description: "at their grade's maxPerYear, or within its minIntervalDays, for the departments' items" }),
+    },
+    {
+      description:
+        'entities matching the filters that the pool leaves out, each counted once (inactive, then cooldown, yearly, frequency): the poolRule counts a commit would publish',
+    },
   ),
   warnings: Type.Array(Type.Object({ code: Type.String(), message: Type.String() })),
   problems: Type.Array(

@@ -25,6 +25,9 @@ export const PublicPlanSummary = Type.Object({
   windowTo: Type.Union([Type.String({ format: 'date' }), Type.Null()]),
   commitment: Type.String({ description: 'SHA-256 of the server seed, published at commit (spec §1)' }),
   entropySource: Type.String(),
+  targeting: Type.Union([Type.Literal('targeted'), Type.Literal('untargeted')], {
+    description: "定向抽查 (the pool narrowed by filters: see the commit record's poolRule) or 不定向抽查 (no filter)",
+  }),
   committedAt: Type.String({ format: 'date-time' }),
   drawnAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   voidedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
@@ -57,6 +60,10 @@ const PublishedResultFields = {
   ),
   entityId: Type.String(),
   entityName: Type.String(),
+  department: Type.Object(
+    { code: Type.String(), name: Type.String() },
+    { description: 'whose result it is (谁检查、谁公开): a joint plan’s entity has one result per department of its team' },
+  ),
   resultCode: Type.String(),
   resultLabel: Type.String({ description: '检查结果' }),
   followUp: Type.String(),
@@ -68,7 +75,7 @@ const PublishedResultFields = {
   version: Type.Integer(),
   corrected: Type.Boolean({ description: 'this result corrects an earlier published one (更正)' }),
 };
-/** The latest published version of a task's result, with only its public columns. */
+/** The latest published version of a task's result of one department, with only its public columns. */
 export const PublishedResult = Type.Object(PublishedResultFields);
 export type PublishedResult = Static<typeof PublishedResult>;
 

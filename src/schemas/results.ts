@@ -24,7 +24,8 @@ const Who = () => Type.Object({ tokenId: Type.String(), inspectorId: Type.Union(
 
 export const Result = Type.Object({
   taskId: Type.Integer(),
-  version: Type.Integer({ description: '1 = the first result; each correction adds one' }),
+  department: Type.String({ description: 'the department whose result this is (a joint plan’s task has one per department of its team)' }),
+  version: Type.Integer({ description: '1 = the first result; each correction adds one (per department)' }),
   resultCode: Type.String(),
   resultLabel: Type.String(),
   inspectedOn: Type.String({ format: 'date' }),
@@ -60,6 +61,7 @@ export const HistoryAction = Type.Union([Type.Literal('created'), Type.Literal('
 export type HistoryAction = Static<typeof HistoryAction>;
 
 export const HistoryEntry = Type.Object({
+  department: Type.String(),
   version: Type.Integer(),
   action: HistoryAction,
   values: ResultValues,
@@ -77,10 +79,31 @@ export const ResultEntryBody = Type.Object(
     followUpDeadline: Type.Optional(Type.Union([Type.String({ pattern: DATE_PATTERN }), Type.Null()])),
     attachments: Type.Optional(Type.Array(Attachment, { maxItems: 50 })),
     correction: Type.Optional(Type.Boolean({ description: 'true to correct a published result (更正)' })),
+    department: Type.Optional(
+      Type.String({
+        pattern: CODE_PATTERN,
+        description:
+          'whose result (joint plans): a department of the task; an inspector records for their own department (the default), ' +
+          'a planner for any (the default: the task’s first department, the first on its team)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
 export type ResultInput = Static<typeof ResultEntryBody>;
+
+export const ResultQuery = Type.Object(
+  {
+    department: Type.Optional(
+      Type.String({
+        pattern: CODE_PATTERN,
+        description: 'whose result (joint plans); the default: an inspector’s own department, else the task’s first (the first on its team)',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type ResultQuery = Static<typeof ResultQuery>;
 
 // ─── Publication (一公开) ─────────────────────────────────────────────────────────────────────────
 
@@ -89,6 +112,7 @@ export const Publication = Type.Object({
   planId: Type.String(),
   number: Type.Integer({ description: '1, 2, … within the plan (公示批次)' }),
   scope: Type.String({ description: 'all | finished' }),
+  department: Type.Union([Type.String(), Type.Null()], { description: 'the department whose results it publishes; null: every department' }),
   corrects: Type.Union([Type.Object({ id: Type.Integer(), number: Type.Integer() }), Type.Null()], {
     description: 'the publication whose results this one corrects (更正)',
   }),
@@ -103,6 +127,7 @@ export type PublicationJson = Static<typeof Publication>;
 export const PublishedTask = Type.Object({
   seq: Type.Optional(Type.Integer({ description: 'only where the grade scheme is public (the draw order is the grade order)' })),
   entityId: Type.String(),
+  department: Type.Optional(Type.String({ description: 'joint plans only: the department whose result it is' })),
   resultCode: Type.String(),
   inspectedOn: Type.String({ format: 'date' }),
 });
@@ -112,6 +137,9 @@ export const PublishBody = Type.Object(
   {
     scope: Type.Union([Type.Literal('all'), Type.Literal('finished')]),
     corrects: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_INT32, description: 'id of the publication this one corrects' })),
+    department: Type.Optional(
+      Type.String({ pattern: CODE_PATTERN, description: 'publish only this department’s results (joint plans); omitted: every department’s' }),
+    ),
     note: Type.Optional(MultilineText({ minLength: 1, maxLength: 2000, description: 'public note, e.g. the reason for a correction (更正说明)' })),
   },
   { additionalProperties: false },

@@ -43,7 +43,10 @@ export const Task = Type.Object({
   mode: Type.String({ description: 'onsite (现场检查), or written (书面检查) where the grade scheme allows a written check' }),
   team: Type.Array(Member, { description: 'the drawn team (执法检查人员), in protocol order' }),
   status: taskStatus({
-    description: 'assigned: no result; recorded: entered, not published; published; correcting: published with a pending correction',
+    description:
+      'assigned: no result (a joint plan’s task: some department of its team has none yet); recorded: entered, not published; ' +
+      'published; correcting: published with a pending correction. A joint task’s status is over all its departments’ results; ' +
+      '`result` is its most recent one, each department’s is at /tasks/{id}/result?department=',
   }),
   windowFrom: Type.Union([Type.String({ format: 'date' }), Type.Null()]),
   dueDate: Type.Union([Type.String({ format: 'date' }), Type.Null()], { description: 'end of the plan’s inspection window' }),

@@ -243,7 +243,7 @@ export function hintsOf(state: FuzzState) {
         },
       ],
     },
-    'PATCH /api/v1/entities/{id}': { id: state.entityIds, '': [{ name: '重庆改名有限公司' }, { address: '重庆市渝北区某路 1 号', tags: '餐饮' }] },
+    'PATCH /api/v1/entities/{id}': { id: state.entityIds, '': [{ name: '重庆改名有限公司' }, { address: '重庆市渝北区某路 1 号', tags: ['餐饮'] }] },
     // The inspector token's inspector is never patched (deactivated or moved, the inspector token would stop working).
     'PATCH /api/v1/inspectors/{id}': { id: otherInspectors, '': [{ name: '新名字' }, { qualifications: ['SCJG-ZL'] }] },
     'PUT /api/v1/recusals/{inspectorId}/{entityId}': { inspectorId: otherInspectors, '': [{ reason: '曾在该企业任职' }] },

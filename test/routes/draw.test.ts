@@ -90,7 +90,15 @@ t.test('§7 through the service: the three digests, the refusal, then a draw tha
   );
   t.equal(commit.records, 2);
   t.equal(commit.entropyAt, entropyAt);
-  t.same(commit.poolRule, { items: ['SCJG-ZL', 'WJW-GW'], cooldownDays: 0, excludedCooldown: 0, excludedInactive: 0 });
+  t.same(commit.poolRule, {
+    items: ['SCJG-ZL', 'WJW-GW'],
+    targeting: 'untargeted',
+    cooldownDays: 0,
+    excludedCooldown: 0,
+    excludedInactive: 0,
+    excludedYearly: 0,
+    excludedFrequency: 0,
+  });
   t.equal(commit.entitySnapshotDigest, SPEC_EXAMPLE_EXPECTED.entitySnapshotDigest);
   t.same(
     commit.strata,

@@ -55,14 +55,14 @@ t.test('CSV import: new entities, then an update counts updated; columns left ou
   const three = (await api('GET', `/api/v1/entities/${uscc(3)}`)).json();
   t.equal(three.status, 'inactive', 'not in the file: untouched');
   const four = (await api('GET', `/api/v1/entities/${uscc(4)}`)).json();
-  t.match(four, { status: 'active', address: null, tags: null });
+  t.match(four, { status: 'active', address: null, tags: [], licences: [] });
   t.equal((await api('GET', '/api/v1/entities')).json().total, 4);
 });
 
 t.test('NDJSON import with the same fields; missing keys keep stored values, null clears', async (t) => {
   const app = await seeded(t);
   const lines = [
-    { id: uscc(2), name: '重庆乙有限公司', type: 'enterprise', region: '500103', industry: 'H62', address: null, tags: '餐饮;重点' },
+    { id: uscc(2), name: '重庆乙有限公司', type: 'enterprise', region: '500103', industry: 'H62', address: null, tags: ['餐饮', '重点'] },
     { id: uscc(5), name: '重庆戊有限公司', type: 'enterprise', region: 500106, industry: 'C13', status: 'active' },
     { id: '500112600123456', idType: 'regNo', name: '渝北区某某便利店', type: 'individual', region: '500112', industry: 'F52' },
   ];
@@ -73,7 +73,8 @@ t.test('NDJSON import with the same fields; missing keys keep stored values, nul
   t.equal(res.statusCode, 200, res.body);
   t.same(res.json(), { imported: 2, updated: 1 });
   const two = (await app.api('GET', `/api/v1/entities/${uscc(2)}`)).json();
-  t.match(two, { address: null, tags: '餐饮;重点', status: 'active' });
+  t.same([two.tags, two.licences], [['餐饮', '重点'], []]);
+  t.match(two, { address: null, status: 'active' });
   const five = (await app.api('GET', `/api/v1/entities/${uscc(5)}`)).json();
   t.match(five, { region: '500106', address: null });
   const reg = (await app.api('GET', '/api/v1/entities/500112600123456')).json();

@@ -290,6 +290,9 @@ t.test('the pool: filters, target type, status, default grade, qualifications, c
 t.test('cooldown counts only drawn plans with one of the items, within the window', async (t) => {
   const { api, database } = await buildTestApp(t);
   await seedDirectories(database.db, syntheticDirectories(20, 4, 2));
+  // Key items (重点检查事项): no yearly or grade limit, so only the cooldown leaves entities out here
+  // (test/routes/frequency-rules.test.ts covers general items).
+  await asAdmin(database).db.execute(sql`UPDATE items SET kind = 'key'`);
   const all = { ratiosBp: { A: 10000, B: 10000, C: 10000, D: 10000 } };
   const first = (
     await api('POST', '/api/v1/plans', {
@@ -401,9 +404,12 @@ t.test('poolRule: items, filters as given, cooldown and the entities each exclus
     {
       items: ['GW'],
       regions: ['500103'],
+      targeting: 'targeted',
       cooldownDays: 0,
       excludedCooldown: 0,
       excludedInactive: 1,
+      excludedYearly: 0,
+      excludedFrequency: 0,
     },
     'C4 is inactive; C5 (another region) and S1 (a shop) never matched',
   );
@@ -412,7 +418,7 @@ t.test('poolRule: items, filters as given, cooldown and the entities each exclus
   const second = (await api('POST', '/api/v1/plans', { body: { ...body, cooldownDays: 30 } })).json();
   const c2 = await api('POST', `/api/v1/plans/${second.id}/commit`, { body: { entropyAt: soon(60_000) } });
   t.equal(c2.statusCode, 201, c2.body);
-  t.match(c2.json().poolRule, { cooldownDays: 30, excludedCooldown: 2, excludedInactive: 1 });
+  t.match(c2.json().poolRule, { cooldownDays: 30, excludedCooldown: 2, excludedInactive: 1, excludedYearly: 0, excludedFrequency: 0 });
   t.equal(c2.json().strata[1].population, 1, 'one entity left in the pool');
 });
 

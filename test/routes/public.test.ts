@@ -85,6 +85,7 @@ t.test('public results: published versions only, with when and in which publicat
   t.same(res.json().items[0], {
     entityId: ENTITIES[0].id,
     entityName: ENTITIES[0].name,
+    department: { code: 'SCJG', name: '重庆市市场监督管理局' },
     resultCode: 'pending-action',
     resultLabel: '发现问题待后续处理',
     followUp: 'order-correction',
@@ -173,10 +174,9 @@ t.test('public entities: search by name or code, public fields, published inspec
       planId: DRAWN_PLAN,
       planTitle: String,
       items: [{ code: 'SCJG-01' }, { code: 'WJW-01' }],
-      departments: [
-        { code: 'SCJG', name: '重庆市市场监督管理局' },
-        { code: 'WJW', name: '重庆市卫生健康委员会' },
-      ],
+      // a joint plan: the result is SCJG's (the planner recorded the task's first department's), so SCJG inspected for it
+      department: { code: 'SCJG', name: '重庆市市场监督管理局' },
+      departments: [{ code: 'SCJG', name: '重庆市市场监督管理局' }],
       inspectedOn: '2025-03-10',
       resultCode: 'undisclosed-info',
       resultLabel: '未按规定公示应当公示的信息',
@@ -251,7 +251,8 @@ t.test('lists of a plan the public sees come by entity id, never by seq (also fo
   await asAdmin(database).db.execute(sql`UPDATE tasks SET seq = 106 - seq WHERE plan_id = ${DRAWN_PLAN}`);
   const planner = await token('planner');
   for (const task of tasks) await api('PUT', `/api/v1/tasks/${task.id}/result`, { token: planner, body: okResult() });
-  t.equal((await api('POST', `/api/v1/plans/${DRAWN_PLAN}/publish`, { token: planner, body: { scope: 'all' } })).statusCode, 201);
+  // a joint plan: every task has SCJG's result (the planner's default department); "all" of SCJG's
+  t.equal((await api('POST', `/api/v1/plans/${DRAWN_PLAN}/publish`, { token: planner, body: { scope: 'all', department: 'SCJG' } })).statusCode, 201);
   const byId = ENTITIES.map((e) => e.id).sort();
 
   const plan = (await api('GET', `/public/v1/plans/${DRAWN_PLAN}/record.json`, { token: null })).json();

@@ -23,11 +23,13 @@ t.test('publication writes a results.published ledger entry in the same transact
     body: okResult({ resultCode: 'pending-action', followUp: 'order-correction', followUpDeadline: '2025-04-30' }),
   });
 
-  let res = await publish({ scope: 'all' });
+  // The fixture is a joint plan (SCJG + WJW): each department's results are its own (谁检查、谁公开); the planner
+  // records SCJG's here (the tasks' first department) and publishes "all" of SCJG's.
+  let res = await publish({ scope: 'all', department: 'SCJG' });
   t.equal(res.statusCode, 422, 'all needs every result');
   t.same(
     res.json().details.map((d: { field: string; message: string }) => [d.field, d.message]),
-    [2, 4, 5].map((seq) => ['tasks', `task seq ${seq} (entity ${ENTITIES[seq - 1].id}) has no result`]),
+    [2, 4, 5].map((seq) => ['tasks', `task seq ${seq} (entity ${ENTITIES[seq - 1].id}) has no result of SCJG`]),
   );
   t.equal((await ledger(database)).length, 1, 'a refused publication writes nothing (the one entry is the fixture’s draw)');
   t.equal((await publish({ scope: 'finished' }, await token('auditor'))).statusCode, 403);
@@ -54,8 +56,8 @@ t.test('publication writes a results.published ledger entry in the same transact
     note: '第一批结果公示',
     // by entity id and without seq: on a non-public scheme the draw order would reveal the grades
     tasks: [
-      { entityId: ENTITIES[0].id, resultCode: 'pending-action', inspectedOn: '2025-03-10' },
-      { entityId: ENTITIES[2].id, resultCode: 'no-issue', inspectedOn: '2025-03-12' },
+      { entityId: ENTITIES[0].id, department: 'SCJG', resultCode: 'pending-action', inspectedOn: '2025-03-10' },
+      { entityId: ENTITIES[2].id, department: 'SCJG', resultCode: 'no-issue', inspectedOn: '2025-03-12' },
     ],
   });
   t.same(verifyLedger(entries), { ok: true, seq: 2, hash: entry.hash });
@@ -72,9 +74,10 @@ t.test('publication writes a results.published ledger entry in the same transact
       201,
     );
   }
-  res = await publish({ scope: 'all' });
+  t.equal((await publish({ scope: 'all' })).statusCode, 422, 'all of every department: WJW has recorded nothing');
+  res = await publish({ scope: 'all', department: 'SCJG' });
   t.equal(res.statusCode, 201, res.body);
-  t.match(res.json(), { number: 2, taskCount: 3, ledgerSeq: 3 });
+  t.match(res.json(), { number: 2, department: 'SCJG', taskCount: 3, ledgerSeq: 3 });
   const second = res.json();
   t.same(
     res.json().tasks.map((x: { entityId: string }) => x.entityId),
@@ -110,7 +113,7 @@ t.test('publication writes a results.published ledger entry in the same transact
     scope: 'finished',
     corrects: { publicationId: first.id, number: 1 },
     note: '更正：该企业已迁出',
-    tasks: [{ entityId: ENTITIES[2].id, resultCode: 'moved-out', inspectedOn: '2025-03-12' }],
+    tasks: [{ entityId: ENTITIES[2].id, department: 'SCJG', resultCode: 'moved-out', inspectedOn: '2025-03-12' }],
   });
   t.same(verifyLedger(entries), { ok: true, seq: 4, hash: entries[3].hash }, 'the chain still verifies');
 
@@ -178,10 +181,11 @@ t.test('results.csv: published results only, flat, UTF-8 with BOM', async (t) =>
   const publishedOn = chinaDate(new Date(published));
   const lines = res.body.slice(1).split('\r\n');
   t.equal(lines.pop(), '', 'ends with CRLF');
+  // A joint plan's row is one department's result: its own items, itself as 检查实施机关 (the planner recorded SCJG's).
   t.same(lines, [
     '统一社会信用代码（注册号）,企业名称,抽查事项编码,抽查事项名称,检查实施机关,检查日期,检查结果代码,检查结果,后续处置,整改期限,公示日期,抽查计划编号,任务序号,公示批次,是否更正',
-    `915001033AGYGLUY2P,重庆山城火锅餐饮有限公司,SCJG-01；WJW-01,食品经营许可事项检查；公共场所卫生检查,重庆市市场监督管理局；重庆市卫生健康委员会,2025-03-10,pending-action,发现问题待后续处理,责令改正,2025-04-30,${publishedOn},PLAN-2025-0001,1,1,否`,
-    `91500110XBRCPGL20W,"綦江区""好又多"",超市",SCJG-01；WJW-01,食品经营许可事项检查；公共场所卫生检查,重庆市市场监督管理局；重庆市卫生健康委员会,2025-03-12,no-issue,未发现问题,无需后续处置,,${publishedOn},PLAN-2025-0001,3,1,否`,
+    `915001033AGYGLUY2P,重庆山城火锅餐饮有限公司,SCJG-01,食品经营许可事项检查,重庆市市场监督管理局,2025-03-10,pending-action,发现问题待后续处理,责令改正,2025-04-30,${publishedOn},PLAN-2025-0001,1,1,否`,
+    `91500110XBRCPGL20W,"綦江区""好又多"",超市",SCJG-01,食品经营许可事项检查,重庆市市场监督管理局,2025-03-12,no-issue,未发现问题,无需后续处置,,${publishedOn},PLAN-2025-0001,3,1,否`,
   ]);
 
   // Once the correction is published it replaces the row and says so.

@@ -174,8 +174,11 @@ t.test('a correction of a published result is a new pending version', async (t) 
   res = await api('PUT', path, { token: member, body: okResult({ resultCode: 'non-cooperation', correction: true }) });
   t.equal(res.statusCode, 200, 'the pending correction is amended');
   t.equal(res.json().version, 2);
+  // The fixture is a joint plan (SCJG + WJW): the task is finished only once WJW has recorded its own result too.
+  t.equal((await api('GET', `/api/v1/tasks/${tasks[0].id}`)).json().status, 'assigned');
+  t.equal((await api('PUT', path, { token: await token('inspector', 'WJ-01'), body: okResult() })).statusCode, 201);
   t.equal((await api('GET', `/api/v1/tasks/${tasks[0].id}`)).json().status, 'correcting');
-  const versions = (await api('GET', `${path}/versions`)).json().items;
+  const versions = (await api('GET', `${path}/versions?department=SCJG`)).json().items;
   t.same(
     versions.map((v: { version: number; resultCode: string; published: boolean }) => [v.version, v.resultCode, v.published]),
     [
@@ -185,11 +188,12 @@ t.test('a correction of a published result is a new pending version', async (t) 
   );
   const history = (await api('GET', `${path}/history`)).json().items;
   t.same(
-    history.map((h: { action: string; version: number }) => [h.action, h.version]),
+    history.map((h: { department: string; action: string; version: number }) => [h.department, h.action, h.version]),
     [
-      ['created', 1],
-      ['correction', 2],
-      ['amended', 2],
+      ['SCJG', 'created', 1],
+      ['SCJG', 'correction', 2],
+      ['SCJG', 'amended', 2],
+      ['WJW', 'created', 1],
     ],
   );
 });

@@ -80,8 +80,11 @@ t.test('planners and auditors filter a plan’s tasks with paging', async (t) =>
   t.equal((await api('GET', `/api/v1/tasks?entity=${ENTITIES[4].id}`, { token: auditor })).json().total, 1);
   t.equal((await api('GET', '/api/v1/tasks?mine=1', { token: planner })).statusCode, 422, 'mine needs an inspector token');
 
-  // Status follows the results: assigned → recorded → published.
+  // Status follows the results: assigned → recorded → published. The fixture is a joint plan: a task is recorded
+  // once each of its departments (SCJG, WJW) has recorded its own result.
   t.equal((await api('PUT', `/api/v1/tasks/${tasks[0].id}/result`, { token: planner, body: okResult() })).statusCode, 201);
+  t.equal((await api('GET', `/api/v1/tasks?plan=${DRAWN_PLAN}&status=recorded`, { token: auditor })).json().total, 0, 'WJW has not recorded');
+  t.equal((await api('PUT', `/api/v1/tasks/${tasks[0].id}/result`, { token: planner, body: okResult({ department: 'WJW' }) })).statusCode, 201);
   res = await api('GET', `/api/v1/tasks?plan=${DRAWN_PLAN}&status=recorded`, { token: auditor });
   t.same(
     res.json().items.map((i: { seq: number }) => i.seq),

@@ -15,15 +15,15 @@ const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 export function createPublishedRepository(db: Executor) {
   return {
-    /** Published results of a plan, one per task (its latest published version), by entity id. */
+    /** Published results of a plan, one per task and department (its latest published version), by entity id. */
     async planResults(planId: string, limit: number, offset: number): Promise<{ total: number; items: PublishedResult[] }> {
       const rows = await execRows<PublishedRow>(
         db,
-        sql`${PUBLISHED} WHERE t.plan_id = ${planId} ORDER BY t.entity_id COLLATE "C" LIMIT ${limit} OFFSET ${offset}`,
+        sql`${PUBLISHED} WHERE t.plan_id = ${planId} ORDER BY t.entity_id COLLATE "C", r.department_code COLLATE "C" LIMIT ${limit} OFFSET ${offset}`,
       );
       const [{ total }] = await execRows<{ total: number }>(
         db,
-        sql`SELECT count(DISTINCT r.task_id)::int AS total FROM results r JOIN tasks t ON t.id = r.task_id
+        sql`SELECT count(DISTINCT (r.task_id, r.department_code))::int AS total FROM results r JOIN tasks t ON t.id = r.task_id
              WHERE t.plan_id = ${planId} AND r.publication_id IS NOT NULL`,
       );
       return { total: Number(total), items: rows.map(publishedJson) };
@@ -46,11 +46,14 @@ export function createPublishedRepository(db: Executor) {
       return { total: Number(total), items: rows.map((r) => ({ id: r.id, name: r.name, region: r.region, type: r.type })) };
     },
 
-    /** An entity's public fields and every published inspection of it (latest published version per task). */
+    /** An entity's public fields and every published inspection of it (latest published version per task and department). */
     async entity(id: string): Promise<PublicEntityDetail | null> {
       const [e] = await execRows<PublicEntity>(db, sql`SELECT e.id, e.name, e.region, e.type FROM entities e WHERE e.id = ${id}`);
       if (!e) return null;
-      const rows = await execRows<PublishedRow>(db, sql`${PUBLISHED} WHERE t.entity_id = ${id} ORDER BY r.inspected_on DESC, t.plan_id`);
+      const rows = await execRows<PublishedRow>(
+        db,
+        sql`${PUBLISHED} WHERE t.entity_id = ${id} ORDER BY r.inspected_on DESC, t.plan_id, r.department_code COLLATE "C"`,
+      );
       const dir = await itemDirectory(db, [...new Set(rows.flatMap((r) => textArray(r.plan_items)))]);
       const teamDepts = await departmentNames(db, [...new Set(rows.flatMap((r) => (r.team_departments ? r.team_departments.split(',') : [])))]);
       return {
@@ -60,7 +63,9 @@ export function createPublishedRepository(db: Executor) {
         type: e.type,
         inspections: rows.map((r) => {
           const described = describeItems(textArray(r.plan_items), dir);
-          const team = r.team_departments ? r.team_departments.split(',') : [];
+          const all = r.team_departments ? r.team_departments.split(',') : [];
+          // a joint task's result is one department's (谁检查、谁公开): that department inspected for it
+          const team = all.length > 1 ? [r.department_code] : all;
           return {
             planId: r.plan_id,
             planTitle: r.plan_title,
@@ -100,6 +105,8 @@ interface PublishedRow {
   seq_public: boolean;
   entity_id: string;
   entity_name: string;
+  department_code: string;
+  department_name: string;
   version: number;
   result_code: string;
   result_label: string;
@@ -113,11 +120,11 @@ interface PublishedRow {
   team_departments: string | null;
 }
 
-/** The latest published version of each task; callers add WHERE/ORDER. Only published columns. */
+/** The latest published version of each task's result of each department; callers add WHERE/ORDER. Only published columns. */
 const PUBLISHED = sql`
   SELECT t.plan_id, p.title AS plan_title, p.items AS plan_items, t.seq, t.entity_id, e.name AS entity_name,
          coalesce(g.public AND pd.grades_public, false) AS seq_public,
-         r.version, r.result_code, rc.label AS result_label, r.follow_up, fa.label AS follow_up_label,
+         r.department_code, coalesce(dp.name, r.department_code) AS department_name, r.version, r.result_code, rc.label AS result_label, r.follow_up, fa.label AS follow_up_label,
          ${isoDate(sql`r.inspected_on`)} AS inspected_on, ${isoInstant(sql`r.published_at`)} AS published_at,
          pb.id AS publication_id, pb.number AS publication_number, r.corrects_result_id IS NOT NULL AS corrects,
          (SELECT string_agg(DISTINCT d, ',') FROM unnest(t.team_departments) d) AS team_departments
@@ -126,8 +133,9 @@ const PUBLISHED = sql`
     LEFT JOIN grade_schemes g ON g.code = p.grade_scheme
     LEFT JOIN plan_draws pd ON pd.plan_id = t.plan_id
     JOIN entities e ON e.id = t.entity_id
-    JOIN LATERAL (SELECT r.* FROM results r WHERE r.task_id = t.id AND r.publication_id IS NOT NULL
-                   ORDER BY r.version DESC LIMIT 1) r ON true
+    JOIN LATERAL (SELECT DISTINCT ON (r.department_code) r.* FROM results r WHERE r.task_id = t.id AND r.publication_id IS NOT NULL
+                   ORDER BY r.department_code, r.version DESC) r ON true
+    LEFT JOIN departments dp ON dp.code = r.department_code
     JOIN result_codes rc ON rc.code = r.result_code
     JOIN follow_up_actions fa ON fa.code = r.follow_up
     JOIN publications pb ON pb.id = r.publication_id`;
@@ -137,6 +145,7 @@ function publishedJson(r: PublishedRow): PublishedResult {
     ...(r.seq_public ? { seq: Number(r.seq) } : {}),
     entityId: r.entity_id,
     entityName: r.entity_name,
+    department: { code: r.department_code, name: r.department_name },
     resultCode: r.result_code,
     resultLabel: r.result_label,
     followUp: r.follow_up,

@@ -73,7 +73,8 @@ export interface TaskRow {
   grade: string | null;
   mode: string | null;
   team: TeamMember[];
-  result: TaskResult | null;
+  /** The latest published result of each department (a joint plan's task has one per department), by department code. */
+  results: TaskResult[];
 }
 
 export interface TeamMember {
@@ -86,6 +87,8 @@ export interface TeamMember {
 /** The public columns of a task's latest published result. */
 export interface TaskResult {
   taskId: number;
+  departmentCode: string;
+  departmentName: string;
   version: number;
   resultCode: string;
   resultLabel: string;
@@ -106,6 +109,7 @@ interface PlanListRow {
   window_to: string | null;
   commitment: string;
   entropy_source: string;
+  targeting: 'targeted' | 'untargeted';
   committed_at: string;
   drawn_at: string | null;
   voided_at: string | null;
@@ -126,6 +130,7 @@ function planSummary(r: PlanListRow, dir: ItemDirectory): PublicPlanSummary {
     windowTo: r.window_to,
     commitment: r.commitment,
     entropySource: r.entropy_source,
+    targeting: r.targeting,
     committedAt: r.committed_at,
     drawnAt: r.drawn_at,
     voidedAt: r.voided_at,
@@ -188,7 +193,7 @@ export function createDisclosureRepository(db: Executor) {
       const rows = await execRows<PlanListRow>(
         db,
         sql`SELECT p.id, p.title, p.status, p.items, ${isoDate(sql`p.window_from`)} AS window_from, ${isoDate(sql`p.window_to`)} AS window_to,
-                   c.commitment, p.entropy_source, ${isoInstant(sql`c.committed_at`)} AS committed_at,
+                   c.commitment, p.entropy_source, p.targeting, ${isoInstant(sql`c.committed_at`)} AS committed_at,
                    ${isoInstant(sql`d.drawn_at`)} AS drawn_at, ${isoInstant(sql`v.voided_at`)} AS voided_at,
                    (SELECT sum((s ->> 'population')::int) FROM json_array_elements(
                       CASE WHEN json_typeof(c.record::json -> 'strata') = 'array' THEN c.record::json -> 'strata' ELSE '[]'::json END) s) AS pool,
@@ -392,17 +397,19 @@ export function createDisclosureRepository(db: Executor) {
                       FROM unnest(t.team_departments, t.team_inspectors) WITH ORDINALITY AS m(department_code, inspector_id, position)
                       JOIN inspectors i ON i.id = m.inspector_id
                       LEFT JOIN departments d ON d.code = m.department_code) AS team,
-                   r.version, r.result_code, rc.label AS result_label, ${isoDate(sql`r.inspected_on`)} AS inspected_on,
-                   r.follow_up, fa.label AS follow_up_label, ${isoInstant(sql`r.published_at`)} AS published_at,
-                   pub.number AS publication_number, (r.corrects_result_id IS NOT NULL) AS corrects
+                   -- only published versions, and of those each department's latest (a correction supersedes what it corrects)
+                   (SELECT json_agg(json_build_array(r.department_code, coalesce(dp.name, r.department_code), r.version, r.result_code,
+                                                     rc.label, ${isoDate(sql`r.inspected_on`)}, r.follow_up, fa.label,
+                                                     ${isoInstant(sql`r.published_at`)}, pub.number, r.corrects_result_id IS NOT NULL)
+                                    ORDER BY r.department_code COLLATE "C")::text
+                      FROM (SELECT DISTINCT ON (x.department_code) x.* FROM results x WHERE x.task_id = t.id AND x.publication_id IS NOT NULL
+                             ORDER BY x.department_code, x.version DESC) r
+                      JOIN result_codes rc ON rc.code = r.result_code
+                      JOIN follow_up_actions fa ON fa.code = r.follow_up
+                      JOIN publications pub ON pub.id = r.publication_id
+                      LEFT JOIN departments dp ON dp.code = r.department_code) AS results
               FROM tasks t
               JOIN entities e ON e.id = t.entity_id
-              -- only published versions, and of those the latest (a correction supersedes what it corrects)
-              LEFT JOIN LATERAL (SELECT * FROM results r WHERE r.task_id = t.id AND r.publication_id IS NOT NULL
-                                  ORDER BY r.version DESC LIMIT 1) r ON true
-              LEFT JOIN result_codes rc ON rc.code = r.result_code
-              LEFT JOIN follow_up_actions fa ON fa.code = r.follow_up
-              LEFT JOIN publications pub ON pub.id = r.publication_id
              WHERE t.plan_id = ${planId}
              ORDER BY t.entity_id COLLATE "C" LIMIT ${limit} OFFSET ${offset}`,
       );
@@ -426,20 +433,21 @@ function taskRow(planId: string, r: Record<string, any>): TaskRow {
       inspectorId,
       inspectorName,
     })),
-    result:
-      r.version === null || r.version === undefined
-        ? null
-        : {
-            taskId: Number(r.id),
-            version: Number(r.version),
-            resultCode: r.result_code,
-            resultLabel: r.result_label,
-            inspectedOn: r.inspected_on,
-            followUp: r.follow_up,
-            followUpLabel: r.follow_up_label,
-            publishedAt: r.published_at,
-            publicationNumber: Number(r.publication_number),
-            corrected: Boolean(r.corrects),
-          },
+    results: (r.results ? (JSON.parse(r.results) as unknown[][]) : []).map(
+      ([departmentCode, departmentName, version, resultCode, resultLabel, inspectedOn, followUp, followUpLabel, publishedAt, number, corrects]) => ({
+        taskId: Number(r.id),
+        departmentCode: String(departmentCode),
+        departmentName: String(departmentName),
+        version: Number(version),
+        resultCode: String(resultCode),
+        resultLabel: String(resultLabel),
+        inspectedOn: String(inspectedOn),
+        followUp: String(followUp),
+        followUpLabel: String(followUpLabel),
+        publishedAt: String(publishedAt),
+        publicationNumber: Number(number),
+        corrected: Boolean(corrects),
+      }),
+    ),
   };
 }

@@ -204,6 +204,7 @@ export function createDrawService(database: Database, options: { taskBatch?: num
         const ctx = await revalidate(tx, row);
         const now = new Date();
         const build = await buildSnapshots(tx, ctx, now, 20);
+        const excluded = await poolExclusions(tx, ctx, now);
         const strata = ctx.scheme.grades.map((g, i) => {
           const s = build.strata[i];
           return {
@@ -230,6 +231,12 @@ export function createDrawService(database: Database, options: { taskBatch?: num
           strata,
           inspectors,
           snapshot: { ...build.digests, recusals: build.recusalCount },
+          excluded: {
+            cooldown: excluded.cooldown,
+            inactive: excluded.inactive,
+            yearly: excluded.yearly,
+            frequency: excluded.frequency,
+          },
           warnings,
           problems: build.problems,
         };
@@ -282,9 +289,12 @@ export function createDrawService(database: Database, options: { taskBatch?: num
           poolRule: {
             items: [...row.items],
             ...ctx.plan.filters,
+            targeting: row.targeting,
             cooldownDays: row.cooldownDays,
             excludedCooldown: excluded.cooldown,
             excludedInactive: excluded.inactive,
+            excludedYearly: excluded.yearly,
+            excludedFrequency: excluded.frequency,
           },
         });
         const files = { entitySnapshot: build.entitySnapshot, inspectorSnapshot: build.inspectorSnapshot, recusalSnapshot: build.recusalSnapshot };

@@ -1,7 +1,7 @@
 /** Plans in the database: drafts, the directory rows they are checked against, and reads that never expose a secret seed. */
 import { and, arrayContains, count, desc, eq, sql } from 'drizzle-orm';
 import { jsonValue, execRows, type Executor } from '../../db/client.ts';
-import { gradeSchemes, idempotencyKeys, items, plans, type PlanFilters } from '../../db/schema.ts';
+import { gradeSchemes, idempotencyKeys, items, plans, type PlanFilters, type PlanTargeting } from '../../db/schema.ts';
 import { isoInstant } from '../../db/sql.ts';
 import { countToDraw } from '../../core/draw/entities.ts';
 import type { CommitRecord } from '../../core/replay.ts';
@@ -25,6 +25,7 @@ export interface PlanValues {
   ratiosBp: Record<string, number>;
   inspectorsPerTask: Record<string, number>;
   filters: PlanFilters;
+  targeting: PlanTargeting;
   cooldownDays: number;
   entropySource: string;
   /** The announced entropy time (the commit may override it). */
@@ -91,6 +92,7 @@ function toPlanJson(row: PlanRow, extras: Extras | undefined): PlanJson {
     ratiosBp: row.ratiosBp,
     inspectorsPerTask: Object.fromEntries(Object.entries(row.inspectorsPerTask).sort(([a], [b]) => byteOrder(a, b))),
     filters: row.filters,
+    targeting: row.targeting,
     cooldownDays: row.cooldownDays,
     entropySource: row.entropySource,
     // Once committed, the commit record's (the commit may have overridden the plan's); a rev-1 commit has none.

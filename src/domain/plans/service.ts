@@ -1,7 +1,7 @@
 /** Draft plans: their rules (checked against the directories), creation, changes and reads. */
 import type { Static } from 'typebox';
 import type { Database, Executor } from '../../db/client.ts';
-import type { PlanFilters, SchemeGrade } from '../../db/schema.ts';
+import type { PlanFilters, PlanTargeting, SchemeGrade } from '../../db/schema.ts';
 import { GradeResolutionError, resolveRatiosBp } from '../../core/grade-schemes.ts';
 import { canonicalJson } from '../../core/jcs.ts';
 import { sha256Hex } from '../../core/sha256.ts';
@@ -27,14 +27,35 @@ export function parseInstant(s: string): Date | null {
   return Number.isNaN(d.getTime()) ? null : d;
 }
 
+const FILTER_KEYS = ['regions', 'types', 'industries', 'tags', 'licences'] as const;
+
 function normalizeFilters(f: PlanFilters | undefined): PlanFilters {
   const out: PlanFilters = {};
-  for (const key of ['regions', 'types', 'industries'] as const) {
+  for (const key of FILTER_KEYS) {
     const v = f?.[key];
     // An empty list would match nothing; treat it as "no filter" like an absent one.
     if (v && v.length > 0) out[key] = [...new Set(v)].sort(byteOrder);
   }
   return out;
+}
+
+/**
+ * 定向抽查 narrows the pool by conditions (type, region, industry, tags, licences); 不定向抽查 sets none and draws
+ * from the whole directory of the items' target type. So a targeted plan has at least one filter and an
+ * untargeted one has none. Left out, the targeting follows the filters (plans made before it existed keep working).
+ */
+function checkTargeting(input: PlanInput, filters: PlanFilters, add: (field: string, message: string) => void): PlanTargeting {
+  const given = Object.keys(filters) as (keyof PlanFilters)[];
+  const targeting = input.targeting ?? (given.length > 0 ? 'targeted' : 'untargeted');
+  if (targeting === 'targeted' && given.length === 0) {
+    add('filters', `a targeted plan (定向抽查) needs at least one filter: give one of filters.${FILTER_KEYS.join(', filters.')}`);
+  }
+  if (targeting === 'untargeted') {
+    for (const key of given) {
+      add(`filters.${key}`, `an untargeted plan (不定向抽查) draws from the whole directory: drop filters.${key}, or make the plan targeted`);
+    }
+  }
+  return targeting;
 }
 
 /** Every department owning an item sends at least two inspectors (行政处罚法 第四十二条); nobody else sends any. */
@@ -130,6 +151,9 @@ export async function validatePlan(q: Executor, input: PlanInput): Promise<PlanV
   });
   if (new Set(witnesses).size !== witnesses.length) add('witnesses', 'each witness is named once');
 
+  const filters = normalizeFilters(input.filters);
+  const targeting = checkTargeting(input, filters, add);
+
   if (details.length > 0) throw unprocessable(details[0].message, details);
   return {
     title: input.title.trim(),
@@ -139,7 +163,8 @@ export async function validatePlan(q: Executor, input: PlanInput): Promise<PlanV
     baseRatioBp: input.baseRatioBp ?? null,
     ratiosBp,
     inspectorsPerTask,
-    filters: normalizeFilters(input.filters),
+    filters,
+    targeting,
     cooldownDays: input.cooldownDays ?? 0,
     entropySource: input.entropySource.trim(),
     entropyAt,
@@ -158,6 +183,7 @@ export function toInput(row: PlanRow): PlanInput {
     ...(row.baseRatioBp === null ? { ratiosBp: row.ratiosBp } : { baseRatioBp: row.baseRatioBp }),
     inspectorsPerTask: row.inspectorsPerTask,
     filters: row.filters,
+    targeting: row.targeting,
     cooldownDays: row.cooldownDays,
     entropySource: row.entropySource,
     entropyAt: row.entropyAt?.toISOString() ?? null,
@@ -172,6 +198,8 @@ function merged(row: PlanRow, patch: PlanPatch): PlanInput {
   for (const [k, v] of Object.entries(patch)) if (v !== undefined) (out as unknown as Record<string, unknown>)[k] = v;
   if (patch.ratiosBp !== undefined && patch.baseRatioBp === undefined) delete out.baseRatioBp;
   if (patch.baseRatioBp !== undefined && patch.ratiosBp === undefined) delete out.ratiosBp;
+  // New filters without a targeting: it follows them again, as on creation.
+  if (patch.filters !== undefined && patch.targeting === undefined) delete out.targeting;
   return out;
 }
 

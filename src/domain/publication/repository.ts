@@ -7,12 +7,14 @@ import { execRows, type Executor } from '../../db/client.ts';
 import { planDraws, plans, publications, results } from '../../db/schema.ts';
 import { isoDate, isoInstant } from '../../db/sql.ts';
 import type { PublicationJson } from '../../schemas/results.ts';
+import { departmentsOf } from '../results/repository.ts';
 
 interface PublicationRow {
   id: string | number;
   plan_id: string;
   number: number;
   scope: string;
+  department_code: string | null;
   corrects_id: string | number | null;
   corrects_number: number | null;
   note: string | null;
@@ -24,6 +26,7 @@ interface PublicationRow {
 /** A result version that a publication would publish. */
 export interface CandidateRow {
   id: string | number;
+  department_code: string;
   seq: number;
   entity_id: string;
   result_code: string;
@@ -37,6 +40,7 @@ const publicationJson = (r: PublicationRow): PublicationJson => ({
   planId: r.plan_id,
   number: Number(r.number),
   scope: r.scope,
+  department: r.department_code,
   corrects: r.corrects_id === null ? null : { id: Number(r.corrects_id), number: Number(r.corrects_number) },
   note: r.note,
   taskCount: Number(r.task_count),
@@ -53,7 +57,7 @@ export function createPublicationRepository(db: Executor) {
     async list(planId: string): Promise<PublicationJson[]> {
       const rows = await execRows<PublicationRow>(
         db,
-        sql`SELECT p.id, p.plan_id, p.number, p.scope, p.corrects_id, c.number AS corrects_number, p.note, p.task_count,
+        sql`SELECT p.id, p.plan_id, p.number, p.scope, p.department_code, p.corrects_id, c.number AS corrects_number, p.note, p.task_count,
                    p.ledger_seq, ${isoInstant(sql`p.published_at`)} AS published_at
               FROM publications p LEFT JOIN publications c ON c.id = p.corrects_id
              WHERE p.plan_id = ${planId} ORDER BY p.number`,
@@ -66,7 +70,13 @@ export function createPublicationRepository(db: Executor) {
       const [plan] = await db.select({ id: plans.id, status: plans.status }).from(plans).where(eq(plans.id, planId)).for('no key update');
       if (!plan) return null;
       const [draw] = await db.select({ gradesPublic: planDraws.gradesPublic }).from(planDraws).where(eq(planDraws.planId, planId));
-      return { ...plan, gradesPublic: draw?.gradesPublic ?? false };
+      // The departments that record the plan's results: a joint plan (several) names each result's department.
+      const departments = await execRows<{ code: string }>(
+        db,
+        sql`SELECT DISTINCT d.code FROM tasks t JOIN plans p ON p.id = t.plan_id CROSS JOIN LATERAL unnest(${departmentsOf(sql`t`, sql`p`)}) AS d(code)
+             WHERE t.plan_id = ${planId} ORDER BY d.code`,
+      );
+      return { ...plan, gradesPublic: draw?.gradesPublic ?? false, departments: departments.map((d) => d.code) };
     },
     /** Publication `id` if it belongs to the plan. */
     async ofPlan(planId: string, id: number): Promise<{ id: number; number: number } | null> {
@@ -76,13 +86,15 @@ export function createPublicationRepository(db: Executor) {
         .where(and(eq(publications.id, id), eq(publications.planId, planId)));
       return c ?? null;
     },
-    /** Tasks of the plan with no result at all, by seq. */
-    tasksWithoutResult(planId: string) {
-      return execRows<{ seq: number; entity_id: string }>(
+    /** Tasks of the plan where a department (`department`, or any of the task's) has no result, by seq. */
+    tasksWithoutResult(planId: string, department: string | null) {
+      return execRows<{ seq: number; entity_id: string; department_code: string }>(
         db,
-        sql`SELECT t.seq, t.entity_id FROM tasks t
-             WHERE t.plan_id = ${planId} AND NOT EXISTS (SELECT 1 FROM results r WHERE r.task_id = t.id)
-             ORDER BY t.seq`,
+        sql`SELECT t.seq, t.entity_id, d.code AS department_code
+              FROM tasks t JOIN plans p ON p.id = t.plan_id CROSS JOIN LATERAL unnest(${departmentsOf(sql`t`, sql`p`)}) AS d(code)
+             WHERE t.plan_id = ${planId} AND ${department === null ? sql`true` : sql`d.code = ${department}`}
+               AND NOT EXISTS (SELECT 1 FROM results r WHERE r.task_id = t.id AND r.department_code = d.code)
+             ORDER BY t.seq, d.code`,
       );
     },
     /**
@@ -90,18 +102,19 @@ export function createPublicationRepository(db: Executor) {
      * (it is published). Without `correctsId` the first results; with it, the pending corrections of
      * results that publication published.
      */
-    candidates(planId: string, correctsId: number | null): Promise<CandidateRow[]> {
+    candidates(planId: string, correctsId: number | null, department: string | null): Promise<CandidateRow[]> {
       return execRows<CandidateRow>(
         db,
-        sql`SELECT r.id, t.seq, t.entity_id, r.result_code, ${isoDate(sql`r.inspected_on`)} AS inspected_on
+        sql`SELECT r.id, r.department_code, t.seq, t.entity_id, r.result_code, ${isoDate(sql`r.inspected_on`)} AS inspected_on
               FROM results r JOIN tasks t ON t.id = r.task_id
              WHERE t.plan_id = ${planId} AND r.publication_id IS NULL
+               AND ${department === null ? sql`true` : sql`r.department_code = ${department}`}
                AND ${
                  correctsId !== null
                    ? sql`r.corrects_result_id IN (SELECT id FROM results WHERE publication_id = ${correctsId})`
                    : sql`r.corrects_result_id IS NULL`
                }
-             ORDER BY t.seq
+             ORDER BY t.seq, r.department_code
              FOR UPDATE OF r`,
       );
     },

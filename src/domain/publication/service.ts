@@ -17,6 +17,8 @@ interface PublicationBody {
   publicationId: number;
   number: number;
   scope: PublicationScope;
+  /** Only in a publication of one department's results (joint plans). */
+  department?: string;
   corrects?: { publicationId: number; number: number };
   note?: string;
   tasks: PublishedTask[];
@@ -26,7 +28,12 @@ interface PublicationBody {
  * The publication `input.corrects` names, if any (422 unless it is one of the plan's and the scope is
  * "finished"); without it, scope "all" is refused (422, listing them) while any task has no result.
  */
-async function correctedPublication(repo: PublicationRepository, planId: string, input: PublishInput) {
+async function correctedPublication(repo: PublicationRepository, planId: string, input: PublishInput, departments: string[]) {
+  if (input.department !== undefined && !departments.includes(input.department)) {
+    throw unprocessable(`plan ${planId} has no department ${input.department} (its departments: ${departments.join(', ') || 'none'})`, [
+      { field: 'department', message: 'not a department of the plan' },
+    ]);
+  }
   if (input.corrects !== undefined) {
     const c = await repo.ofPlan(planId, input.corrects);
     if (!c)
@@ -41,11 +48,15 @@ async function correctedPublication(repo: PublicationRepository, planId: string,
     return c;
   }
   if (input.scope === 'all') {
-    const missing = await repo.tasksWithoutResult(planId);
+    const missing = await repo.tasksWithoutResult(planId, input.department ?? null);
     if (missing.length) {
+      const joint = departments.length > 1;
       throw unprocessable(
-        `${missing.length} task(s) of plan ${planId} have no result yet; enter them or publish with scope "finished"`,
-        missing.map((m) => ({ field: 'tasks', message: `task seq ${m.seq} (entity ${m.entity_id}) has no result` })),
+        `${missing.length} result(s) of plan ${planId} are not entered yet; enter them or publish with scope "finished"`,
+        missing.map((m) => ({
+          field: 'tasks',
+          message: `task seq ${m.seq} (entity ${m.entity_id}) has no result${joint ? ` of ${m.department_code}` : ''}`,
+        })),
       );
     }
   }
@@ -57,17 +68,20 @@ async function correctedPublication(repo: PublicationRepository, planId: string,
  * public — seq is the grade order of the draw (spec §3), so on a non-public scheme it would reveal each grade.
  */
 function publishedTasks(
-  candidates: { seq: number | string; entity_id: string; result_code: string; inspected_on: string }[],
+  candidates: { seq: number | string; entity_id: string; department_code: string; result_code: string; inspected_on: string }[],
   gradesPublic: boolean,
+  joint: boolean,
 ): PublishedTask[] {
+  // A single-department plan's entries keep their shape (no department): its ledger bodies read as before.
   return candidates
     .map((c) => ({
       ...(gradesPublic ? { seq: Number(c.seq) } : {}),
       entityId: c.entity_id,
+      ...(joint ? { department: c.department_code } : {}),
       resultCode: c.result_code,
       inspectedOn: c.inspected_on,
     }))
-    .sort((a, b) => compareUtf8(a.entityId, b.entityId));
+    .sort((a, b) => compareUtf8(a.entityId, b.entityId) || compareUtf8(a.department ?? '', b.department ?? ''));
 }
 
 export function createPublicationService(database: Database) {
@@ -94,11 +108,15 @@ export function createPublicationService(database: Database) {
         if (!plan) throw notFound(`no plan ${planId}`);
         if (plan.status !== 'drawn') throw conflict(`plan ${planId} is ${plan.status}: only a drawn plan has results to publish`);
 
-        const corrects = await correctedPublication(repo, planId, input);
-        const candidates = await repo.candidates(planId, corrects?.id ?? null);
+        const corrects = await correctedPublication(repo, planId, input, plan.departments);
+        const department = input.department ?? null;
+        const candidates = await repo.candidates(planId, corrects?.id ?? null, department);
         if (candidates.length === 0) {
+          const of = department === null ? '' : ` of ${department}`;
           throw conflict(
-            corrects ? `no pending corrections of results published in publication ${corrects.number}` : `plan ${planId} has no unpublished results`,
+            corrects
+              ? `no pending corrections${of} of results published in publication ${corrects.number}`
+              : `plan ${planId} has no unpublished results${of}`,
           );
         }
 
@@ -109,9 +127,10 @@ export function createPublicationService(database: Database) {
           publicationId: id,
           number,
           scope: input.scope,
+          ...(department !== null ? { department } : {}),
           ...(corrects ? { corrects: { publicationId: corrects.id, number: corrects.number } } : {}),
           ...(input.note ? { note: input.note } : {}),
-          tasks: publishedTasks(candidates, plan.gradesPublic),
+          tasks: publishedTasks(candidates, plan.gradesPublic, plan.departments.length > 1),
         };
         // The ledger append holds the chain's lock until commit, so the rows below are written under it:
         // two statements, and the publication becomes visible together with its ledger entry.
@@ -122,6 +141,7 @@ export function createPublicationService(database: Database) {
           planId,
           number: body.number,
           scope: input.scope,
+          departmentCode: department,
           correctsId: corrects?.id ?? null,
           note: input.note ?? null,
           ledgerSeq: entry.seq,
@@ -139,6 +159,7 @@ export function createPublicationService(database: Database) {
           planId,
           number: body.number,
           scope: input.scope,
+          department,
           corrects,
           note: input.note ?? null,
           taskCount: candidates.length,

@@ -30,12 +30,12 @@ function csvCell(value: string | number | null): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** Each task's departments, in team order, without repeats. */
-function departmentsByTask(teams: TeamDepartmentRow[]): Map<string, string[]> {
-  const departmentsOf = new Map<string, string[]>();
+/** Each task's departments (codes and names), in team order, without repeats. */
+function departmentsByTask(teams: TeamDepartmentRow[]): Map<string, { code: string; name: string }[]> {
+  const departmentsOf = new Map<string, { code: string; name: string }[]>();
   for (const m of teams) {
     const list = departmentsOf.get(m.task_id) ?? [];
-    if (!list.includes(m.name)) list.push(m.name);
+    if (!list.some((d) => d.code === m.code)) list.push({ code: m.code, name: m.name });
     departmentsOf.set(m.task_id, list);
   }
   return departmentsOf;
@@ -51,12 +51,15 @@ export interface ResultsCsvInput {
   rows: PublishedResultRow[];
 }
 
-/** By entity id as UTF-8 bytes (the order of the public task list, spec §5), never by seq (the grade order). */
-const byEntityId = (a: PublishedResultRow, b: PublishedResultRow) => compareUtf8(a.entity_id, b.entity_id);
+/** By entity id as UTF-8 bytes (the order of the public task list, spec §5), never by seq (the grade order); then department. */
+const byEntityId = (a: PublishedResultRow, b: PublishedResultRow) =>
+  compareUtf8(a.entity_id, b.entity_id) || compareUtf8(a.department_code, b.department_code);
 
 /**
- * The published results of a plan, one row per task (= per entity), in the latest published version, by
- * entity id; UTF-8 with a BOM (so Excel reads it as UTF-8) and CRLF line ends. Unpublished results never appear.
+ * The published results of a plan, one row per task (= per entity) and department, in the latest published
+ * version, by entity id; UTF-8 with a BOM (so Excel reads it as UTF-8) and CRLF line ends. Unpublished results
+ * never appear. A joint task's row (of a task with several departments) names its own department as 检查实施机关
+ * and that department's items (all the plan's, if it has none of its own); a single department's row is as before.
  */
 export function resultsCsv({ planId, planItems: codes, items, teams, rows }: ResultsCsvInput): string {
   const byCode = new Map(items.map((i) => [i.code, i]));
@@ -66,13 +69,20 @@ export function resultsCsv({ planId, planItems: codes, items, teams, rows }: Res
 
   const lines = [CSV_HEADER.map(csvCell).join(',')];
   for (const r of [...rows].sort(byEntityId)) {
-    const departments = departmentsOf.get(r.task_id) ?? itemDepartments;
+    const team = departmentsOf.get(r.task_id);
+    let departments = team ? team.map((d) => d.name) : itemDepartments;
+    let rowItems = planItems;
+    if (team && team.length > 1) {
+      departments = team.filter((d) => d.code === r.department_code).map((d) => d.name);
+      const own = planItems.filter((i) => i.department_code === r.department_code);
+      if (own.length) rowItems = own;
+    }
     lines.push(
       [
         r.entity_id,
         r.entity_name,
-        planItems.map((i) => i.code).join('；'),
-        planItems.map((i) => i.name).join('；'),
+        rowItems.map((i) => i.code).join('；'),
+        rowItems.map((i) => i.name).join('；'),
         departments.join('；'),
         r.inspected_on,
         r.result_code,

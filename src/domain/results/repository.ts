@@ -12,6 +12,7 @@ import { alias } from 'drizzle-orm/pg-core';
 import { execRows, type Executor } from '../../db/client.ts';
 import { followUpActions, plans, publications, resultCodes, resultHistory, results } from '../../db/schema.ts';
 import { chinaDateOf, isoDate } from '../../db/sql.ts';
+import { textArray } from '../disclosure/items.ts';
 import type { HistoryAction, OverdueKind, ResultValues } from '../../schemas/results.ts';
 
 const corrected = alias(results, 'corrected');
@@ -19,6 +20,7 @@ const corrected = alias(results, 'corrected');
 const versionColumns = {
   id: results.id,
   taskId: results.taskId,
+  department: results.departmentCode,
   version: results.version,
   resultCode: results.resultCode,
   resultLabel: resultCodes.label,
@@ -54,6 +56,8 @@ export interface TaskContext {
   plan_id: string;
   plan_status: string;
   drawn_on: string;
+  /** The departments that record a result for the task, in team order (see `departmentsOf`). */
+  departments: string[];
 }
 
 export interface OverdueRow {
@@ -87,12 +91,14 @@ export interface PlanItemRow {
 
 export interface TeamDepartmentRow {
   task_id: string;
+  code: string;
   name: string;
 }
 
 /** A task's latest published result, with what results.csv shows of it. */
 export interface PublishedResultRow {
   task_id: string;
+  department_code: string;
   seq: number;
   entity_id: string;
   entity_name: string;
@@ -106,6 +112,18 @@ export interface PublishedResultRow {
   is_correction: boolean;
 }
 
+/**
+ * The departments that record a task's results (谁检查、谁录入), as SQL over the task `t` and its plan `p`: its
+ * team's departments in team order without repeats, or, for a task without a team, its plan's items' departments.
+ */
+export function departmentsOf(t: SQL, p: SQL): SQL {
+  return sql`COALESCE(
+    (SELECT array_agg(m.code ORDER BY m.n) FROM (SELECT code, min(n) AS n FROM unnest(${t}.team_departments) WITH ORDINALITY AS u(code, n)
+                                                  GROUP BY code) m),
+    (SELECT array_agg(DISTINCT i.department_code) FROM items i WHERE i.code = ANY (${p}.items)),
+    ARRAY[]::text[])`;
+}
+
 export function createResultRepository(db: Executor) {
   const selectVersions = () =>
     db
@@ -117,10 +135,34 @@ export function createResultRepository(db: Executor) {
       .leftJoin(corrected, eq(corrected.id, results.correctsResultId));
 
   return {
-    /** Every version of a task's result, oldest first. */
-    versions: (taskId: number) => selectVersions().where(eq(results.taskId, taskId)).orderBy(asc(results.version)),
-    latest: async (taskId: number) => (await selectVersions().where(eq(results.taskId, taskId)).orderBy(desc(results.version)).limit(1))[0] ?? null,
-    history: (taskId: number) => db.select().from(resultHistory).where(eq(resultHistory.taskId, taskId)).orderBy(asc(resultHistory.id)),
+    /** Every version of a task's results (of one department, or of each), by department then oldest first. */
+    versions: (taskId: number, department?: string) =>
+      selectVersions()
+        .where(and(eq(results.taskId, taskId), department === undefined ? undefined : eq(results.departmentCode, department)))
+        .orderBy(asc(results.departmentCode), asc(results.version)),
+    /** The latest version of a department's result for the task. */
+    latest: async (taskId: number, department: string) =>
+      (
+        await selectVersions()
+          .where(and(eq(results.taskId, taskId), eq(results.departmentCode, department)))
+          .orderBy(desc(results.version))
+          .limit(1)
+      )[0] ?? null,
+    history: (taskId: number, department?: string) =>
+      db
+        .select()
+        .from(resultHistory)
+        .where(and(eq(resultHistory.taskId, taskId), department === undefined ? undefined : eq(resultHistory.departmentCode, department)))
+        .orderBy(asc(resultHistory.id)),
+    /** The departments that record the task's results; [] for no task. */
+    async departments(taskId: number): Promise<string[]> {
+      const [row] = await execRows<{ departments: string[] }>(
+        db,
+        sql`SELECT ${departmentsOf(sql`t`, sql`p`)} AS departments
+                                                                     FROM tasks t JOIN plans p ON p.id = t.plan_id WHERE t.id = ${taskId}`,
+      );
+      return row ? textArray(row.departments) : [];
+    },
 
     /** The task with its plan's status and draw date, locked FOR UPDATE; null when there is none. */
     async lockTask(taskId: number): Promise<TaskContext | null> {
@@ -128,26 +170,27 @@ export function createResultRepository(db: Executor) {
       const [task] = await execRows<TaskContext>(
         db,
         sql`SELECT t.id, t.plan_id, p.status AS plan_status,
-                   ${chinaDateOf(sql`COALESCE(d.drawn_at, t.created_at)`)} AS drawn_on
+                   ${chinaDateOf(sql`COALESCE(d.drawn_at, t.created_at)`)} AS drawn_on, ${departmentsOf(sql`t`, sql`p`)} AS departments
               FROM tasks t JOIN plans p ON p.id = t.plan_id LEFT JOIN plan_draws d ON d.plan_id = t.plan_id
              WHERE t.id = ${taskId} FOR UPDATE OF t`,
       );
-      return task ?? null;
+      return task ? { ...task, departments: textArray(task.departments) } : null;
     },
-    /** Department codes the task belongs to: its team's and its plan's items'. */
-    async taskDepartments(taskId: number, planId: string): Promise<string[]> {
+    /** The departments the inspector is on the task's team for (one, as a rule). */
+    async inspectorDepartments(taskId: number, inspectorId: string): Promise<string[]> {
       const rows = await execRows<{ code: string }>(
         db,
-        sql`SELECT unnest(team_departments) AS code FROM tasks WHERE id = ${taskId}
-            UNION SELECT i.department_code FROM items i JOIN plans p ON i.code = ANY (p.items) WHERE p.id = ${planId}`,
+        sql`SELECT DISTINCT m.code FROM tasks t CROSS JOIN LATERAL unnest(t.team_departments, t.team_inspectors) AS m(code, inspector_id)
+             WHERE t.id = ${taskId} AND m.inspector_id = ${inspectorId}`,
       );
       return rows.map((r) => r.code);
     },
-    async insertVersion(taskId: number, version: number, values: ResultValues, correctsResultId: number | null, who: ChangedBy) {
+    async insertVersion(taskId: number, department: string, version: number, values: ResultValues, correctsResultId: number | null, who: ChangedBy) {
       const [row] = await db
         .insert(results)
         .values({
           taskId,
+          departmentCode: department,
           version,
           ...values,
           correctsResultId,
@@ -169,10 +212,19 @@ export function createResultRepository(db: Executor) {
         .returning({ id: results.id });
       return updated.length > 0;
     },
-    async appendHistory(resultId: number, taskId: number, version: number, action: HistoryAction, values: ResultValues, who: ChangedBy) {
+    async appendHistory(
+      resultId: number,
+      taskId: number,
+      department: string,
+      version: number,
+      action: HistoryAction,
+      values: ResultValues,
+      who: ChangedBy,
+    ) {
       await db.insert(resultHistory).values({
         resultId,
         taskId,
+        departmentCode: department,
         version,
         action,
         values,
@@ -207,8 +259,10 @@ export function createResultRepository(db: Executor) {
               JOIN plans p ON p.id = t.plan_id
               JOIN entities e ON e.id = t.entity_id
               JOIN (
-                    SELECT r.task_id, 'not-published' AS kind, r.inspected_on FROM results r
-                     WHERE r.publication_id IS NULL AND r.corrects_result_id IS NULL AND r.inspected_on <= ${f.inspectedBy}::date
+                    -- a joint task with several pending results is listed once, by the earliest inspection
+                    (SELECT DISTINCT ON (r.task_id) r.task_id, 'not-published' AS kind, r.inspected_on FROM results r
+                      WHERE r.publication_id IS NULL AND r.corrects_result_id IS NULL AND r.inspected_on <= ${f.inspectedBy}::date
+                      ORDER BY r.task_id, r.inspected_on)
                     UNION ALL
                     SELECT t2.id, 'no-result', NULL::date FROM tasks t2 JOIN plans p2 ON p2.id = t2.plan_id
                      WHERE p2.window_to IS NOT NULL AND p2.window_to <= ${f.windowEndsBy}::date
@@ -238,30 +292,30 @@ export function createResultRepository(db: Executor) {
     teamDepartments(planId: string): Promise<TeamDepartmentRow[]> {
       return execRows<TeamDepartmentRow>(
         db,
-        sql`SELECT t.id::text AS task_id, COALESCE(d.name, m.department_code) AS name
+        sql`SELECT t.id::text AS task_id, m.department_code AS code, COALESCE(d.name, m.department_code) AS name
               FROM tasks t CROSS JOIN LATERAL unnest(t.team_departments) WITH ORDINALITY AS m(department_code, position)
               LEFT JOIN departments d ON d.code = m.department_code
              WHERE t.plan_id = ${planId} ORDER BY t.id, m.position`,
       );
     },
-    /** Each task's latest published result, by seq; unpublished results never appear. */
+    /** Each task's latest published result of each department, by seq; unpublished results never appear. */
     publishedResults(planId: string): Promise<PublishedResultRow[]> {
       return execRows<PublishedResultRow>(
         db,
-        sql`SELECT t.id::text AS task_id, t.seq, t.entity_id, e.name AS entity_name, ${isoDate(sql`r.inspected_on`)} AS inspected_on,
+        sql`SELECT t.id::text AS task_id, r.department_code, t.seq, t.entity_id, e.name AS entity_name, ${isoDate(sql`r.inspected_on`)} AS inspected_on,
                    r.result_code, rc.label AS result_label, fa.label AS follow_up_label,
                    ${isoDate(sql`r.follow_up_deadline`)} AS follow_up_deadline,
                    ${chinaDateOf(sql`r.published_at`)} AS published_on,
                    pb.number AS publication_number, r.corrects_result_id IS NOT NULL AS is_correction
               FROM tasks t
               JOIN entities e ON e.id = t.entity_id
-              JOIN LATERAL (SELECT * FROM results r WHERE r.task_id = t.id AND r.publication_id IS NOT NULL
-                             ORDER BY r.version DESC LIMIT 1) r ON true
+              JOIN LATERAL (SELECT DISTINCT ON (r.department_code) * FROM results r WHERE r.task_id = t.id AND r.publication_id IS NOT NULL
+                             ORDER BY r.department_code, r.version DESC) r ON true
               JOIN result_codes rc ON rc.code = r.result_code
               JOIN follow_up_actions fa ON fa.code = r.follow_up
               JOIN publications pb ON pb.id = r.publication_id
              WHERE t.plan_id = ${planId}
-             ORDER BY t.seq`,
+             ORDER BY t.seq, r.department_code`,
       );
     },
   };

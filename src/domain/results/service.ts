@@ -9,7 +9,7 @@ import type { Principal } from '../access/service.ts';
 import { createCalendarRepository } from '../calendar/repository.ts';
 import type { DisclosureSettings } from '../calendar/deadlines.ts';
 import { createCatalogRepository } from '../catalog/repository.ts';
-import { conflict, forbidden, notFound } from '../errors.ts';
+import { conflict, forbidden, notFound, unprocessable } from '../errors.ts';
 import { createTaskRepository } from '../tasks/repository.ts';
 import { createTaskService } from '../tasks/service.ts';
 import { resultsCsv } from './export.ts';
@@ -21,6 +21,7 @@ import { checkResult, valuesOf } from './rules.ts';
 function resultJson(v: ResultVersion, calendar: Calendar, workingDays: number): ResultJson {
   return {
     taskId: v.taskId,
+    department: v.department,
     version: v.version,
     resultCode: v.resultCode,
     resultLabel: v.resultLabel,
@@ -56,19 +57,57 @@ async function checkWriter(tx: Tx, taskId: number, actor: Principal) {
   }
 }
 
-/** The input checked against the catalog and the task's dates (422), as the values to store. */
-async function validated(tx: Tx, task: TaskContext, input: ResultInput): Promise<ResultValues> {
-  const departments = await createResultRepository(tx).taskDepartments(task.id, task.plan_id);
+/** The input checked against the catalog and the task's dates (422), as the values to store; codes must suit `department`. */
+async function validated(tx: Tx, task: TaskContext, department: string, input: ResultInput): Promise<ResultValues> {
   const catalog = createCatalogRepository(tx);
   const code = await catalog.getCode(input.resultCode);
   const action = await catalog.getAction(input.followUp);
-  return checkResult(input, { taskId: task.id, drawnOn: task.drawn_on, departments, code, action, today: chinaDate(new Date()) });
+  return checkResult(input, { taskId: task.id, drawnOn: task.drawn_on, departments: [department], code, action, today: chinaDate(new Date()) });
+}
+
+/** 422 unless `department` is one of the task's (the departments that record its results). */
+function checkDepartment(taskId: number, departments: string[], department: string): string {
+  if (!departments.includes(department)) {
+    throw unprocessable(`task ${taskId} has no department ${department} (its departments: ${departments.join(', ') || 'none'})`, [
+      { field: 'department', message: 'not a department of the task' },
+    ]);
+  }
+  return department;
+}
+
+/**
+ * Whose result a write is (谁检查、谁录入): an inspector's own department on the task's team (403 for another
+ * department's); a planner names it, or it is the task's only department.
+ */
+async function writerDepartment(tx: Tx, task: TaskContext, actor: Principal, requested: string | undefined): Promise<string> {
+  if (actor.role === 'inspector') {
+    const own = await createResultRepository(tx).inspectorDepartments(task.id, actor.inspectorId!);
+    const department = requested ?? own[0];
+    if (!own.includes(department)) {
+      throw forbidden(`an inspector records the result of their own department (${own.join(', ')}), not of ${department}`);
+    }
+    return checkDepartment(task.id, task.departments, department);
+  }
+  return chosenDepartment(task.id, task.departments, requested);
+}
+
+/**
+ * The department asked for (422 unless the task's), else the task's first: its only one, or a joint task's lead
+ * department (the first on its team), so that clients written before joint results keep working.
+ */
+function chosenDepartment(taskId: number, departments: string[], requested: string | undefined): string {
+  if (requested !== undefined) return checkDepartment(taskId, departments, requested);
+  if (departments.length === 0) {
+    throw unprocessable(`task ${taskId} has no department to record for`, [{ field: 'department', message: 'the task has no department' }]);
+  }
+  return departments[0];
 }
 
 /** A new version: the first result, or a correction of the published `latest`. */
 async function addVersion(
   repo: ResultRepository,
   taskId: number,
+  department: string,
   latest: ResultVersion | null,
   input: ResultInput,
   values: ResultValues,
@@ -86,9 +125,9 @@ async function addVersion(
       { field: 'correction', message: 'nothing published to correct' },
     ]);
   }
-  const row = await repo.insertVersion(taskId, latest ? latest.version + 1 : 1, values, latest ? latest.id : null, who);
+  const row = await repo.insertVersion(taskId, department, latest ? latest.version + 1 : 1, values, latest ? latest.id : null, who);
   const action: HistoryAction = latest ? 'correction' : 'created';
-  await repo.appendHistory(row.id, taskId, row.version, action, values, who);
+  await repo.appendHistory(row.id, taskId, department, row.version, action, values, who);
 }
 
 /** The pending version (a pending correction too) is amended in place; an unchanged one is left alone. */
@@ -109,7 +148,7 @@ async function amendPending(
   if (!(await repo.updatePending(pending.id, values, who))) {
     throw conflict(`the result of task ${taskId} was published meanwhile; send "correction": true to correct it`);
   }
-  await repo.appendHistory(pending.id, taskId, pending.version, 'amended', values, who);
+  await repo.appendHistory(pending.id, taskId, pending.department, pending.version, 'amended', values, who);
 }
 
 export function createResultService(database: Database, settings: DisclosureSettings) {
@@ -118,6 +157,16 @@ export function createResultService(database: Database, settings: DisclosureSett
   const calendars = createCalendarRepository(db);
   const tasks = createTaskService(database, settings);
   const workingDays = settings.disclosureWorkingDays;
+
+  /** The department a read is about: the one asked for, an inspector's own, or the task's first (see chosenDepartment). */
+  async function readDepartment(principal: Principal, taskId: number, requested: string | undefined): Promise<string> {
+    const departments = await results.departments(taskId);
+    if (requested === undefined && principal.role === 'inspector' && departments.length > 1) {
+      const own = await results.inspectorDepartments(taskId, principal.inspectorId!);
+      if (own.length) return own[0];
+    }
+    return chosenDepartment(taskId, departments, requested);
+  }
 
   async function planOr404(id: string) {
     const plan = await results.plan(id);
@@ -133,46 +182,51 @@ export function createResultService(database: Database, settings: DisclosureSett
      * `created`: a new version (the first or a correction) rather than an amendment.
      */
     async enter(taskId: number, input: ResultInput, actor: Principal): Promise<{ created: boolean; result: ResultJson }> {
-      const created = await db.transaction(async (tx) => {
+      const written = await db.transaction(async (tx) => {
         const repo = createResultRepository(tx);
         const task = await repo.lockTask(taskId);
         if (!task) throw notFound(`no task ${taskId}`);
         await checkWriter(tx, taskId, actor);
         if (task.plan_status !== 'drawn') throw conflict(`plan ${task.plan_id} is ${task.plan_status}, not drawn: no results can be entered`);
 
-        const values = await validated(tx, task, input);
-        const latest = await repo.latest(taskId);
+        const department = await writerDepartment(tx, task, actor, input.department);
+        const values = await validated(tx, task, department, input);
+        const latest = await repo.latest(taskId, department);
         const who = { tokenId: actor.tokenId, inspectorId: actor.inspectorId };
         if (!latest || latest.publicationId !== null) {
-          await addVersion(repo, taskId, latest, input, values, who);
-          return true;
+          await addVersion(repo, taskId, department, latest, input, values, who);
+          return { department, created: true };
         }
         await amendPending(repo, taskId, latest, input, values, who);
-        return false;
+        return { department, created: false };
       });
-      const latest = (await results.latest(taskId))!;
-      return { created, result: resultJson(latest, await calendars.load(), workingDays) };
+      const latest = (await results.latest(taskId, written.department))!;
+      return { created: written.created, result: resultJson(latest, await calendars.load(), workingDays) };
     },
 
-    /** The latest version, published or not (404 when there is none yet). */
-    async current(principal: Principal, taskId: number): Promise<ResultJson> {
+    /** The latest version of a department's result, published or not (404 when there is none yet). */
+    async current(principal: Principal, taskId: number, requested?: string): Promise<ResultJson> {
       await tasks.visibleTask(principal, taskId);
-      const latest = await results.latest(taskId);
-      if (!latest) throw notFound(`task ${taskId} has no result yet`);
+      const department = await readDepartment(principal, taskId, requested);
+      const latest = await results.latest(taskId, department);
+      if (!latest) throw notFound(`task ${taskId} has no result${requested === undefined ? '' : ` of ${department}`} yet`);
       return resultJson(latest, await calendars.load(), workingDays);
     },
 
-    /** Every version, oldest first. */
-    async versions(principal: Principal, taskId: number): Promise<ResultJson[]> {
+    /** Every version (of one department, or of each by department), oldest first. */
+    async versions(principal: Principal, taskId: number, department?: string): Promise<ResultJson[]> {
       await tasks.visibleTask(principal, taskId);
+      if (department !== undefined) checkDepartment(taskId, await results.departments(taskId), department);
       const calendar = await calendars.load();
-      return (await results.versions(taskId)).map((v) => resultJson(v, calendar, workingDays));
+      return (await results.versions(taskId, department)).map((v) => resultJson(v, calendar, workingDays));
     },
 
-    /** The audit trail: every entry, amendment and correction with who and when. */
-    async history(principal: Principal, taskId: number): Promise<HistoryEntryJson[]> {
+    /** The audit trail (of one department, or of each): every entry, amendment and correction with who and when. */
+    async history(principal: Principal, taskId: number, department?: string): Promise<HistoryEntryJson[]> {
       await tasks.visibleTask(principal, taskId);
-      return (await results.history(taskId)).map((h) => ({
+      if (department !== undefined) checkDepartment(taskId, await results.departments(taskId), department);
+      return (await results.history(taskId, department)).map((h) => ({
+        department: h.departmentCode,
         version: h.version,
         action: h.action as HistoryAction,
         values: h.values as ResultValues,

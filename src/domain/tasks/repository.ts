@@ -2,15 +2,18 @@
  * Tasks (抽查任务) as inspectors and planners see them: the drawn entity, its team, the inspection mode,
  * the plan's window and the state of the result. Tasks are written by the draw (the plans domain); this
  * file only reads them. A task's status is derived from its results, never stored twice:
- *   assigned   – no result yet
+ *   assigned   – no result yet (of a joint plan's task: some department of its team has none yet)
  *   recorded   – a result is entered, not yet published (it can still be amended)
- *   published  – the latest result is public
+ *   published  – the latest result is public (of every department)
  *   correcting – published, and a correction is entered but not yet published
+ * A joint plan's task has one result per department (results.department_code): it is finished only when every
+ * department of its team has recorded; correcting wins over recorded over published across its departments.
  */
 import { asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { execRows, type Executor } from '../../db/client.ts';
 import { departments, inspectors, taskInspectors } from '../../db/schema.ts';
 import { isoDate, isoInstant } from '../../db/sql.ts';
+import { departmentsOf } from '../results/repository.ts';
 import type { TaskStatus, TeamMember } from '../../schemas/tasks.ts';
 
 /** The task read model: one row of TASKS below, shared by the tasks and results domains. */
@@ -56,21 +59,33 @@ const TASKS = sql`
          COALESCE(gs.public, false) AS grade_public, t.mode,
          ${isoDate(sql`p.window_from`)} AS window_from, ${isoDate(sql`p.window_to`)} AS window_to,
          p.window_to AS window_to_date,
-         CASE WHEN cur.version IS NULL THEN 'assigned'
-              WHEN cur.publication_id IS NOT NULL THEN 'published'
-              WHEN pub.version IS NOT NULL THEN 'correcting'
-              ELSE 'recorded' END AS status,
+         CASE WHEN cur.version IS NULL OR st.missing > 0 THEN 'assigned'
+              WHEN st.correcting THEN 'correcting'
+              WHEN st.recording THEN 'recorded'
+              ELSE 'published' END AS status,
          cur.version, cur.result_code, ${isoDate(sql`cur.inspected_on`)} AS inspected_on, cur.inspected_on AS inspected_on_date,
          pub.version AS published_version, ${isoInstant(sql`pub.published_at`)} AS published_at,
-         t.id AS tid, t.team_inspectors, t.team_departments
+         st.pending_inspected_on, t.id AS tid, t.team_inspectors, t.team_departments
     FROM tasks t
     JOIN plans p ON p.id = t.plan_id
     JOIN entities e ON e.id = t.entity_id
     LEFT JOIN grade_schemes gs ON gs.code = p.grade_scheme
     LEFT JOIN LATERAL (SELECT r.version, r.result_code, r.inspected_on, r.publication_id FROM results r
-                        WHERE r.task_id = t.id ORDER BY r.version DESC LIMIT 1) cur ON true
+                        WHERE r.task_id = t.id ORDER BY r.version DESC, r.updated_at DESC LIMIT 1) cur ON true
     LEFT JOIN LATERAL (SELECT r.version, r.published_at FROM results r
-                        WHERE r.task_id = t.id AND r.publication_id IS NOT NULL ORDER BY r.version DESC LIMIT 1) pub ON true`;
+                        WHERE r.task_id = t.id AND r.publication_id IS NOT NULL ORDER BY r.version DESC, r.published_at DESC LIMIT 1) pub ON true
+    LEFT JOIN LATERAL (
+      SELECT count(*) FILTER (WHERE c.version IS NULL) AS missing,
+             coalesce(bool_or(c.publication_id IS NULL AND c.version IS NOT NULL AND c.has_published), false) AS correcting,
+             coalesce(bool_or(c.publication_id IS NULL AND c.version IS NOT NULL AND NOT c.has_published), false) AS recording,
+             -- the earliest inspection of a recorded, unpublished first result: its disclosure deadline runs (谁公开)
+             min(c.inspected_on) FILTER (WHERE c.publication_id IS NULL AND c.version IS NOT NULL AND NOT c.has_published) AS pending_inspected_on
+        FROM unnest(${departmentsOf(sql`t`, sql`p`)}) AS d(code)
+        LEFT JOIN LATERAL (SELECT r.version, r.publication_id, r.inspected_on,
+                                  EXISTS (SELECT 1 FROM results r2 WHERE r2.task_id = t.id AND r2.department_code = d.code
+                                                                     AND r2.publication_id IS NOT NULL) AS has_published
+                             FROM results r WHERE r.task_id = t.id AND r.department_code = d.code
+                            ORDER BY r.version DESC LIMIT 1) c ON true) st ON true`;
 
 /** Conditions on the task itself (id, plan, entity, team), on columns named for the query they go into. */
 function baseConds(f: TaskFilter, c: { id: SQL; planId: SQL; entityId: SQL; teamInspectors: SQL; teamDepartments: SQL }): SQL[] {
@@ -101,7 +116,8 @@ function stateConds(f: TaskFilter): SQL[] {
   const conds: SQL[] = [];
   if (f.status !== undefined) conds.push(sql`x.status = ${f.status}`);
   if (f.overdue) {
-    conds.push(sql`((x.status = 'recorded' AND x.inspected_on_date <= ${f.overdue.inspectedBy}::date)
+    // a joint task is overdue as soon as one department's recorded result is (its status may still be assigned)
+    conds.push(sql`((x.pending_inspected_on <= ${f.overdue.inspectedBy}::date)
                     OR (x.status = 'assigned' AND x.window_to_date < ${f.overdue.today}::date))`);
   }
   return conds;

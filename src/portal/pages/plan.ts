@@ -43,6 +43,23 @@ function result(r: TaskResult | null): Html {
   return html`${resultCell(r)}<div class="small muted">检查日期 ${r.inspectedOn}</div>`;
 }
 
+/** A task's results: a joint task (team of several departments) shows each department's own (谁检查、谁公开). */
+function taskResults(t: TaskRow): Html {
+  const departments = [...new Map(t.team.map((m) => [m.departmentCode, m.departmentName])).entries()];
+  if (departments.length <= 1) return result(t.results[0] ?? null);
+  return html`${departments.map(
+    ([code, name]) =>
+      html`<div class="dept-result"><div class="small"><strong>${name}</strong></div>${result(t.results.find((r) => r.departmentCode === code) ?? null)}</div>`,
+  )}`;
+}
+
+/** When the task's latest result was published. */
+const lastPublished = (t: TaskRow): string | null =>
+  t.results
+    .map((r) => r.publishedAt)
+    .sort()
+    .at(-1) ?? null;
+
 function digestRow(label: string, value: string): Html {
   return html`<dt>${label}</dt><dd><code class="digest">${value}</code></dd>`;
 }
@@ -57,28 +74,45 @@ const POOL_RULE_KNOWN = new Set([
   'types',
   'industries',
   'tags',
+  'licences',
+  'targeting',
   'cooldownDays',
   'excludedCooldown',
   'excludedInactive',
+  'excludedYearly',
   'excludedFrequency',
 ]);
+
+const FILTER_MEMBERS = ['regions', 'types', 'industries', 'tags', 'licences'];
+
+/** The rule's targeting; a record from before targeting existed is targeted exactly when it names a filter. */
+function targetingOf(rule: PoolRule): 'targeted' | 'untargeted' {
+  if (rule.targeting === 'targeted' || rule.targeting === 'untargeted') return rule.targeting;
+  return FILTER_MEMBERS.some((k) => list(rule[k]).length > 0) ? 'targeted' : 'untargeted';
+}
 
 /** The commit record's poolRule (spec §5: who could be drawn, without any grade) in plain Chinese. */
 export function poolRuleList(rule: PoolRule, itemName: (code: string) => string): Html {
   const n = (v: PoolRule[string] | undefined) => (typeof v === 'number' ? v : Number(v ?? 0));
   const cooldown = n(rule.cooldownDays);
+  const targeted = targetingOf(rule) === 'targeted';
   const rows: Html[] = [
+    html`<li id="targeting" data-targeting="${targeted ? 'targeted' : 'untargeted'}">抽查方式：${
+      targeted ? '定向抽查（按下列条件确定抽取范围）' : '不定向抽查（不设条件，在事项对应的全部检查对象中抽取）'
+    }</li>`,
     html`<li>事项：${list(rule.items).map(itemName).join('；') || '—'}</li>`,
     html`<li>地区：${orAny(list(rule.regions).map((r) => chongqingRegionName(r) ?? r))}</li>`,
     html`<li>类型：${orAny(list(rule.types).map((t) => ENTITY_TYPE_LABEL[t] ?? t))}</li>`,
     html`<li>行业：${orAny(list(rule.industries))}</li>`,
   ];
-  if (rule.tags !== undefined) rows.push(html`<li>标签：${orAny(list(rule.tags))}</li>`);
+  if (rule.tags !== undefined) rows.push(html`<li>监管标签：${orAny(list(rule.tags))}（具有其中任一标签）</li>`);
+  if (rule.licences !== undefined) rows.push(html`<li>许可证：${orAny(list(rule.licences))}（持有其中任一种）</li>`);
   rows.push(
     html`<li>冷却期：${cooldown > 0 ? `${num(cooldown)} 天（此前 ${num(cooldown)} 天内已被抽查的对象不在抽取范围内）` : '不设冷却期'}</li>`,
     html`<li>因冷却期排除 ${num(n(rule.excludedCooldown))} 家</li>`,
     html`<li>因非存续状态排除 ${num(n(rule.excludedInactive))} 家</li>`,
   );
+  if (rule.excludedYearly !== undefined) rows.push(html`<li>因一般检查事项本年度已抽查排除 ${num(n(rule.excludedYearly))} 家</li>`);
   if (rule.excludedFrequency !== undefined) rows.push(html`<li>因抽查频次规则排除 ${num(n(rule.excludedFrequency))} 家</li>`);
   for (const [key, value] of Object.entries(rule)) {
     if (!POOL_RULE_KNOWN.has(key)) rows.push(html`<li>${key}：${list(value).join('、')}</li>`);
@@ -163,8 +197,8 @@ ${showGrades ? html`<td class="num" data-label="序号">${t.seq ?? '—'}</td>` 
 ${showGrades ? html`<td data-label="等级">${t.grade ?? '—'}</td>` : ''}
 ${showModes ? html`<td data-label="检查方式" class="nowrap">${modeLabel(t.mode)}</td>` : ''}
 <td data-label="执法检查人员">${team(t.team)}</td>
-<td data-label="检查结果">${result(t.result)}</td>
-<td data-label="公开时间" class="nowrap">${t.result ? time(t.result.publishedAt) : '—'}</td>
+<td data-label="检查结果">${taskResults(t)}</td>
+<td data-label="公开时间" class="nowrap">${lastPublished(t) ? time(lastPublished(t)!) : '—'}</td>
 </tr>`,
   );
   const tasksSection = d

@@ -32,7 +32,7 @@ export function plansPage(v: PlansView): string {
 
   const rows = v.rows.map(
     (r) => html`<tr>
-<td data-label="计划"><a href="/plans/${encodeURIComponent(r.id)}">${r.title}</a><div class="muted small">${r.id} · ${r.departments.map((d) => d.name).join('、')}</div>
+<td data-label="计划"><a href="/plans/${encodeURIComponent(r.id)}">${r.title}</a><div class="muted small">${r.id} · ${r.departments.map((d) => d.name).join('、')} · <span data-targeting="${r.targeting}">${r.targeting === 'targeted' ? '定向抽查' : '不定向抽查'}</span></div>
 <div class="muted small">${r.items.map((i) => i.name).join('；')}</div></td>
 <td data-label="状态">${statusBadge(r.status)}</td>
 <td data-label="承诺值">${shortHash(r.commitment)}</td>

@@ -22,7 +22,8 @@ const Entity = Type.Object({
   industry: Type.String(),
   address: nullableString(),
   status: Type.String(),
-  tags: nullableString(),
+  tags: Type.Array(Type.String(), { description: 'supervision tags (监管标签)' }),
+  licences: Type.Array(Type.String(), { description: 'licence kinds held (e.g. 食品经营许可证), without numbers' }),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
 });
@@ -60,6 +61,7 @@ const entityJson = (r: EntityRow) => ({
   address: r.address,
   status: r.status,
   tags: r.tags,
+  licences: r.licences,
   createdAt: r.createdAt.toISOString(),
   updatedAt: r.updatedAt.toISOString(),
 });

@@ -14,6 +14,7 @@ const Item = Type.Object({
   targetType: Type.Union([Type.String(), Type.Null()]),
   legalBasis: Type.Union([Type.String(), Type.Null()]),
   active: Type.Boolean(),
+  kind: Type.Union([Type.Literal('general'), Type.Literal('key')]),
 });
 
 const toJson = (r: ItemRow) => ({
@@ -24,6 +25,7 @@ const toJson = (r: ItemRow) => ({
   targetType: r.targetType,
   legalBasis: r.legalBasis,
   active: r.active,
+  kind: r.kind,
 });
 
 export default async function itemRoutes(fastify: FastifyInstance) {

@@ -32,8 +32,10 @@ export default async function resultRoutes(fastify: FastifyInstance) {
           'scope "all" publishes every task’s result and is refused (422, listing them) while any task has none; ' +
           '"finished" publishes the results recorded and not yet published. With `corrects` (a publication id of ' +
           'this plan, scope "finished") it publishes the pending corrections of the results that publication ' +
-          'published. The publication, the ledger entry (body: planId, publicationId, number, scope, corrects, note, ' +
-          'tasks[seq, entityId, resultCode, inspectedOn]) and the marking of the results are one transaction. ' +
+          'published. A joint plan keeps one result per department (谁检查、谁公开): `department` publishes that ' +
+          'department’s results only (and scope "all" then needs only its results); without it every department’s. ' +
+          'The publication, the ledger entry (body: planId, publicationId, number, scope, department (when given), corrects, note, ' +
+          'tasks[seq, entityId, department (joint plans), resultCode, inspectedOn]) and the marking of the results are one transaction. ' +
           '409 when there is nothing to publish or the plan is not drawn.',
         security: bearer,
         params: PlanParams,
@@ -70,7 +72,8 @@ export default async function resultRoutes(fastify: FastifyInstance) {
         tags: ['results'],
         summary: 'Export a plan’s PUBLISHED results as CSV for the 国家企业信用信息公示系统',
         description:
-          'One row per entity (task) with its latest published result: 统一社会信用代码（注册号）, 企业名称, ' +
+          'One row per entity (task) and department with its latest published result (a joint plan’s task has a row per ' +
+          'department, with that department’s items as 抽查事项 and the department as 检查实施机关): 统一社会信用代码（注册号）, 企业名称, ' +
           '抽查事项编码/名称, 检查实施机关, 检查日期, 检查结果代码/检查结果, 后续处置, 整改期限, 公示日期, 抽查计划编号, ' +
           '任务序号, 公示批次, 是否更正. Encoding UTF-8 with a byte-order mark (so Excel opens it as UTF-8), ' +
           'a header row, CRLF line ends, RFC 4180 quoting; several items or departments are joined with “；”. ' +

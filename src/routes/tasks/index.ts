@@ -8,7 +8,7 @@ import { Type } from 'typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { bearer, errorResponses, page } from '../../schemas/common.ts';
-import { HistoryEntry, Result, ResultEntryBody } from '../../schemas/results.ts';
+import { HistoryEntry, Result, ResultEntryBody, ResultQuery } from '../../schemas/results.ts';
 import { Task, TaskListQuery, TaskParams } from '../../schemas/tasks.ts';
 import { createResultService } from '../../domain/results/service.ts';
 import { createTaskService } from '../../domain/tasks/service.ts';
@@ -67,7 +67,8 @@ export default async function taskRoutes(fastify: FastifyInstance) {
           '`"correction": true`, which creates a new pending version (201) to be published by a publication with ' +
           '`corrects`. inspectedOn may not be in the future nor before the draw; 责令改正 (order-correction) needs ' +
           'followUpDeadline. Unknown or inapplicable codes: 422 naming the field. An inspector not on the task’s team gets 404 ' +
-          '(as for a task that does not exist); 403 is for a role that may not write results (auditors).',
+          '(as for a task that does not exist); 403 is for a role that may not write results (auditors), or an inspector ' +
+          'writing for another department than their own. A joint plan’s task keeps one result per department of its team (`department`).',
         security: bearer,
         params: TaskParams,
         body: ResultEntryBody,
@@ -86,13 +87,17 @@ export default async function taskRoutes(fastify: FastifyInstance) {
       preHandler: readers,
       schema: {
         tags: ['tasks'],
-        summary: 'Get a task’s current result (the latest version, published or not)',
+        summary: 'Get a task’s current result (the latest version, published or not) of a department',
+        description:
+          'A joint plan’s task has one result per department of its team: name it with `department` (the default: an inspector’s own, ' +
+          'else the task’s first department).',
         security: bearer,
         params: TaskParams,
-        response: { 200: Result, ...errorResponses(400, 401, 404) },
+        querystring: ResultQuery,
+        response: { 200: Result, ...errorResponses(400, 401, 404, 422) },
       },
     },
-    async (request) => results.current(request.principal!, request.params.id),
+    async (request) => results.current(request.principal!, request.params.id, request.query.department),
   );
 
   app.get(
@@ -101,13 +106,14 @@ export default async function taskRoutes(fastify: FastifyInstance) {
       preHandler: readers,
       schema: {
         tags: ['tasks'],
-        summary: 'Every version of a task’s result (the first and each correction), oldest first',
+        summary: 'Every version of a task’s result (the first and each correction), by department, oldest first',
         security: bearer,
         params: TaskParams,
-        response: { 200: Type.Object({ items: Type.Array(Result) }), ...errorResponses(400, 401, 404) },
+        querystring: ResultQuery,
+        response: { 200: Type.Object({ items: Type.Array(Result) }), ...errorResponses(400, 401, 404, 422) },
       },
     },
-    async (request) => ({ items: await results.versions(request.principal!, request.params.id) }),
+    async (request) => ({ items: await results.versions(request.principal!, request.params.id, request.query.department) }),
   );
 
   app.get(
@@ -116,12 +122,13 @@ export default async function taskRoutes(fastify: FastifyInstance) {
       preHandler: readers,
       schema: {
         tags: ['tasks'],
-        summary: 'The audit trail of a task’s result: every entry, amendment and correction with who and when',
+        summary: 'The audit trail of a task’s results: every entry, amendment and correction with who, when and whose (department)',
         security: bearer,
         params: TaskParams,
-        response: { 200: Type.Object({ items: Type.Array(HistoryEntry) }), ...errorResponses(400, 401, 404) },
+        querystring: ResultQuery,
+        response: { 200: Type.Object({ items: Type.Array(HistoryEntry) }), ...errorResponses(400, 401, 404, 422) },
       },
     },
-    async (request) => ({ items: await results.history(request.principal!, request.params.id) }),
+    async (request) => ({ items: await results.history(request.principal!, request.params.id, request.query.department) }),
   );
 }

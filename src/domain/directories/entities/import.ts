@@ -1,11 +1,12 @@
 /**
  * Entity directory import (检查对象名录库): `id,name,type,region,industry` plus optional
- * `address,status,tags,idType`; entities are upserted by id.
+ * `address,status,tags,idType,licences`; entities are upserted by id. `tags` (supervision tags) and `licences`
+ * (licence kinds, e.g. 食品经营许可证 — no numbers) are `;`-separated in CSV, arrays of strings in NDJSON.
  */
 import { ENTITY_STATUSES } from '../../../schemas/directories.ts';
 import { duplicateCheck, upsertSql, type ImportKind } from '../import/pipeline.ts';
-import { textProblem } from '../import/values.ts';
-import { ID_TYPE_RE, entityIdProblem, regionProblem } from './rules.ts';
+import { splitList, textProblem } from '../import/values.ts';
+import { ID_TYPE_RE, checkLabels, entityIdProblem, regionProblem, textArrayLiteral } from './rules.ts';
 
 const STATUSES: ReadonlySet<string> = new Set(ENTITY_STATUSES);
 
@@ -19,16 +20,24 @@ const COLUMNS = [
   { name: 'status', required: false },
   { name: 'tags', required: false },
   { name: 'idType', required: false },
+  { name: 'licences', required: false },
 ] as const;
-const [ID, NAME, TYPE, REGION, INDUSTRY, ADDRESS, STATUS, TAGS, ID_TYPE] = COLUMNS.map((_, k) => k);
+const [ID, NAME, TYPE, REGION, INDUSTRY, ADDRESS, STATUS, TAGS, ID_TYPE, LICENCES] = COLUMNS.map((_, k) => k);
 
 const TEXT_LIMITS = [
   [NAME, 'name', 200],
   [TYPE, 'type', 64],
   [INDUSTRY, 'industry', 100],
   [ADDRESS, 'address', 500],
-  [TAGS, 'tags', 500],
 ] as const;
+
+/** A `;`-separated cell (an NDJSON array arrives joined the same way) as a checked array literal; blank = none. */
+function labels(value: string | undefined, column: string, report: (column: string, message: string) => void): string {
+  const checked = checkLabels(value ? splitList(value) : [], column);
+  if (checked.ok) return textArrayLiteral(checked.values);
+  report(column, checked.message);
+  return '{}';
+}
 
 export const entityImport: ImportKind = {
   name: 'entities',
@@ -43,7 +52,8 @@ export const entityImport: ImportKind = {
     { name: 'industry', type: 'text' },
     { name: 'address', type: 'text' },
     { name: 'status', type: 'text' },
-    { name: 'tags', type: 'text' },
+    { name: 'tags', type: 'text[]' },
+    { name: 'licences', type: 'text[]' },
   ],
   validate(f, _ctx, report) {
     const id = f[ID]!;
@@ -64,7 +74,9 @@ export const entityImport: ImportKind = {
     if (region) report('region', region);
     const status = f[STATUS] ? f[STATUS].toLowerCase() : 'active';
     if (!STATUSES.has(status)) report('status', `unknown status "${f[STATUS]}"; use one of ${ENTITY_STATUSES.join(', ')}`);
-    return [id, idType, f[NAME]!, f[TYPE]!, f[REGION]!, f[INDUSTRY]!, f[ADDRESS] || null, status, f[TAGS] || null];
+    const tags = labels(f[TAGS], 'tags', report);
+    const licences = labels(f[LICENCES], 'licences', report);
+    return [id, idType, f[NAME]!, f[TYPE]!, f[REGION]!, f[INDUSTRY]!, f[ADDRESS] || null, status, tags, licences];
   },
   checks: () => [duplicateCheck(entityImport, ['id'], `'id ' || s.id`, 'id')],
   merge: (presence) =>
@@ -80,7 +92,8 @@ export const entityImport: ImportKind = {
         { column: 'industry' },
         { column: 'address', optional: { source: 'address', insertDefault: 'NULL' } },
         { column: 'status', optional: { source: 'status', insertDefault: `'active'` } },
-        { column: 'tags', optional: { source: 'tags', insertDefault: 'NULL' } },
+        { column: 'tags', optional: { source: 'tags', insertDefault: `'{}'::text[]` } },
+        { column: 'licences', optional: { source: 'licences', insertDefault: `'{}'::text[]` } },
       ],
       touch: 'updated_at = now()',
     }),

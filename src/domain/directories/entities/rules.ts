@@ -1,7 +1,7 @@
 /** Value rules for entities, shared by the import and by changes to one entity. */
 import { isChongqingRegionCode } from '../../../core/regions.ts';
 import { usccCheckChar, validateUscc } from '../../../core/uscc.ts';
-import { ID_RE } from '../import/values.ts';
+import { ID_RE, textProblem } from '../import/values.ts';
 
 /** First two digits of GB/T 2260 codes: provinces, autonomous regions, municipalities, HK, Macao, Taiwan. */
 const PROVINCES = new Set('11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82'.split(' '));
@@ -31,3 +31,28 @@ export function entityIdProblem(id: string, idType: string, idTypeGiven: boolean
   }
   return ID_RE.test(id) ? null : 'an id must be 1–64 characters from 0-9 A-Z a-z . _ -';
 }
+
+/** At most this many tags, or licence kinds, per entity; each value at most LABEL_MAX characters. */
+export const LABELS_MAX = 50;
+export const LABEL_MAX = 64;
+
+/**
+ * Checks a list of supervision tags or licence kinds (import and PATCH alike) and returns it with
+ * repeats dropped, order kept. `;` separates values in a CSV cell, so a value may not contain one.
+ */
+export function checkLabels(values: readonly string[], column: string): { ok: true; values: string[] } | { ok: false; message: string } {
+  const out: string[] = [];
+  for (const raw of values) {
+    const v = raw.trim();
+    if (v === '') return { ok: false, message: `${column} must not contain an empty value` };
+    if (/[;；]/.test(v)) return { ok: false, message: `${column} value "${v}" must not contain ";" (it separates values)` };
+    const problem = textProblem(v, LABEL_MAX);
+    if (problem) return { ok: false, message: `${column} value ${problem}` };
+    if (!out.includes(v)) out.push(v);
+  }
+  if (out.length > LABELS_MAX) return { ok: false, message: `${column} has ${out.length} values; at most ${LABELS_MAX}` };
+  return { ok: true, values: out };
+}
+
+/** A PostgreSQL array literal of `values`, each quoted (tags may hold commas, quotes, braces). */
+export const textArrayLiteral = (values: readonly string[]) => `{${values.map((v) => `"${v.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;

@@ -4,19 +4,26 @@ import type { EntityChanges, EntityFilter } from '../../../schemas/directories.t
 import { notFound, unprocessable, type ErrorDetail } from '../../errors.ts';
 import { textProblem } from '../import/values.ts';
 import { createEntityRepository } from './repository.ts';
-import { regionProblem } from './rules.ts';
+import { checkLabels, regionProblem } from './rules.ts';
 
-/** Problems with hand-made changes; the import checks the same values. */
+/** Problems with hand-made changes (tags and licences come back trimmed, repeats dropped); the import checks the same values. */
 function changeProblems(changes: EntityChanges): ErrorDetail[] {
   const problems: ErrorDetail[] = [];
   if (changes.region !== undefined) {
     const p = regionProblem(changes.region);
     if (p) problems.push({ field: 'region', message: p });
   }
-  for (const field of ['name', 'type', 'industry', 'address', 'tags'] as const) {
+  for (const field of ['name', 'type', 'industry', 'address'] as const) {
     const v = changes[field];
     const p = typeof v === 'string' ? textProblem(v, 500) : null;
     if (p) problems.push({ field, message: `${field} ${p}` });
+  }
+  for (const field of ['tags', 'licences'] as const) {
+    const v = changes[field];
+    if (v === undefined) continue;
+    const checked = checkLabels(v, field);
+    if (checked.ok) changes[field] = checked.values;
+    else problems.push({ field, message: checked.message });
   }
   return problems;
 }

@@ -11,7 +11,15 @@ function toRow(s: GradeScheme) {
     code: s.code,
     name: s.name,
     source: s.source ?? null,
-    grades: s.grades.map((g) => ({ code: g.code, label: g.label, multiplierPct: g.multiplierPct, mode: g.mode })),
+    // Both frequency members always stored (null = no rule), so every reader sees the same shape.
+    grades: s.grades.map((g) => ({
+      code: g.code,
+      label: g.label,
+      multiplierPct: g.multiplierPct,
+      mode: g.mode,
+      maxPerYear: g.maxPerYear ?? null,
+      minIntervalDays: g.minIntervalDays ?? null,
+    })),
     defaultGrade: s.defaultGrade,
     public: s.public,
   };

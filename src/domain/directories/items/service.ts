@@ -29,6 +29,7 @@ export function createItemService(database: Database) {
         targetType: input.targetType ?? null,
         legalBasis: input.legalBasis ?? null,
         active: input.active ?? true,
+        kind: input.kind ?? 'general',
       });
     },
   };
