@@ -247,12 +247,15 @@ t.test('portal pages on a real scenario', async (t) => {
       t.notOk(body.includes('<script>alert'), `${url}: no raw markup`);
       t.ok(body.includes(escaped) || body.includes(escapeHtml('<script>')), `${url}: shown escaped`);
     }
-    // A plan whose title and entropy source carry markup, drawn over the same directory.
+    // A plan whose title and entropy source carry markup, drawn over the same directory. Its item is a key item
+    // (重点检查事项, no yearly limit): the scenario's earlier draw of SCJG-SP01 may have taken the entity this year.
+    const item = { name: '重点检查事项（标记测试）', departmentCode: 'SCJG', gradeScheme: 'credit-4', kind: 'key' };
+    t.equal((await api('PUT', '/api/v1/items/SCJG-KEY01', { body: item })).statusCode, 201);
     const id = (
       await api('POST', '/api/v1/plans', {
         body: {
           title: '<img src=x onerror=alert(1)>计划',
-          items: ['SCJG-SP01'],
+          items: ['SCJG-KEY01'],
           gradeScheme: 'credit-4',
           baseRatioBp: 10000,
           inspectorsPerTask: { SCJG: 2 },
