@@ -113,7 +113,8 @@ export async function loadPlanContext(q: Executor, plan: PlanSpec): Promise<Plan
 /**
  * The pool (spec §1.1) as `id, grade` sorted by id in byte order: active entities matching the filters
  * and the items' target type, minus those drawn for one of the plan's items within `cooldownDays`
- * before `now`, each with its current grade in the plan's scheme or the scheme's default grade.
+ * before `now`, those a general item's yearly rule or their grade's frequency rule leaves out (below),
+ * each with its current grade in the plan's scheme or the scheme's default grade.
  *
  * Cooldown counts from the draw time (plan_draws.drawn_at) of drawn plans that contain one of the
  * plan's items: it is fixed, public in the ledger and known for every drawn entity, so anyone can
