@@ -78,9 +78,22 @@ export function dayOfWeek(date: string): number {
   return weekdayOfDay(dayNumber(date));
 }
 
+/** China time is UTC+8 all year (no daylight saving). */
+const CHINA_OFFSET_MS = 8 * 3_600_000;
+
 /** The date in China (UTC+8 all year, no daylight saving) at an instant. */
 export function chinaDate(instant: Date): string {
-  return fromTime(instant.getTime() + 8 * 3_600_000);
+  return fromTime(instant.getTime() + CHINA_OFFSET_MS);
+}
+
+/** The calendar year of an instant in China time (plan ids, the year of the frequency rules). */
+export function chinaYear(instant: Date): number {
+  return new Date(instant.getTime() + CHINA_OFFSET_MS).getUTCFullYear();
+}
+
+/** The instant the China-time calendar year of `instant` began (00:00 on 1 January, UTC+8). */
+export function chinaYearStart(instant: Date): Date {
+  return new Date(Date.UTC(chinaYear(instant), 0, 1) - CHINA_OFFSET_MS);
 }
 
 export function calendarOf(days: Iterable<Pick<CalendarDay, 'date' | 'kind'>>): Calendar {

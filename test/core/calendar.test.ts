@@ -1,6 +1,8 @@
 import t from 'tap';
 import fc from 'fast-check';
 import {
+  chinaYear,
+  chinaYearStart,
   BUILTIN_CALENDAR_DAYS,
   addDays,
   addWorkingDays,
@@ -139,4 +141,11 @@ t.test('properties over 2025–2026', async (t) => {
     { numRuns: 300 },
   );
   t.pass('properties hold');
+});
+
+t.test('the China-time year: its start at 00:00 UTC+8 on 1 January', async (t) => {
+  t.equal(chinaYear(new Date('2026-12-31T15:59:59.999Z')), 2026, 'still 2026 in China');
+  t.equal(chinaYear(new Date('2026-12-31T16:00:00.000Z')), 2027, 'midnight in China');
+  t.equal(chinaYearStart(new Date('2026-12-31T16:00:00.000Z')).toISOString(), '2026-12-31T16:00:00.000Z');
+  t.equal(chinaYearStart(new Date('2026-06-01T00:00:00.000Z')).toISOString(), '2025-12-31T16:00:00.000Z');
 });

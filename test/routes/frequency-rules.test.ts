@@ -5,7 +5,7 @@
 import t, { type Test } from 'tap';
 import { sql } from 'drizzle-orm';
 import { asAdmin, buildTestApp, commitAndWait, soon, type TestApp } from '../helper.ts';
-import { chinaYearStart } from '../../src/domain/draws/pool.ts';
+import { chinaYearStart } from '../../src/core/calendar.ts';
 import { planBody, seedDirectories } from '../fixtures/directories.ts';
 
 const ALL = { A: 10000, B: 10000, C: 10000, D: 10000 };

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { sql, type SQL } from 'drizzle-orm';
 import { execRows, jsonValue, type Executor } from '../../db/client.ts';
 import type { PlanFilters, SchemeGrade } from '../../db/schema.ts';
+import { chinaYearStart } from '../../core/calendar.ts';
 import { unprocessable } from '../errors.ts';
 
 /** The parts of a plan that decide its snapshots. */
@@ -167,15 +168,8 @@ const withClause = (sets: ExclusionSet[]) =>
         sql`, `,
       )} `;
 
-/**
- * The start of the China-time (UTC+8) calendar year `now` falls in. The year of a plan's frequency rules is the
- * year of its draw time (the `now` of the commit, or of the preview): the pool is frozen then, and the commit
- * record's committedAt lets anyone recompute it.
- */
-export function chinaYearStart(now: Date): Date {
-  const year = new Date(now.getTime() + 8 * 3_600_000).getUTCFullYear();
-  return new Date(Date.UTC(year, 0, 1) - 8 * 3_600_000);
-}
+// The year of a plan's frequency rules is the China-time year of its draw time (the `now` of the commit, or of the
+// preview): the pool is frozen then, and the commit record's committedAt lets anyone recompute it.
 
 /**
  * 一般检查事项: the entities drawn this China-time year (before `now`) by a drawn plan containing one of the

@@ -3,6 +3,7 @@ import { and, arrayContains, count, desc, eq, sql } from 'drizzle-orm';
 import { jsonValue, execRows, type Executor } from '../../db/client.ts';
 import { gradeSchemes, idempotencyKeys, items, plans, type PlanFilters, type PlanTargeting } from '../../db/schema.ts';
 import { isoInstant } from '../../db/sql.ts';
+import { chinaYear } from '../../core/calendar.ts';
 import { countToDraw } from '../../core/draw/entities.ts';
 import type { CommitRecord } from '../../core/replay.ts';
 import type { PlanJson } from '../../schemas/plans.ts';
@@ -46,8 +47,7 @@ const byteOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 /** PLAN-<year>-<n>: the year in China time (UTC+8, no DST), n from a database sequence (never reset). */
 async function nextPlanId(db: Executor, now = new Date()): Promise<string> {
   const [row] = await execRows<{ n: number | string }>(db, sql`SELECT nextval('plan_number_seq') AS n`);
-  const year = new Date(now.getTime() + 8 * 3_600_000).getUTCFullYear();
-  return `PLAN-${year}-${String(row.n).padStart(4, '0')}`;
+  return `PLAN-${chinaYear(now)}-${String(row.n).padStart(4, '0')}`;
 }
 
 interface Extras {
