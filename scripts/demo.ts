@@ -14,6 +14,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { chinaYear } from '../src/core/calendar.ts';
 import {
   DEFAULT_SEED,
   DEMO_DEPARTMENTS,
@@ -126,7 +127,7 @@ async function call(opts: Options, method: string, path: string, body: string, c
     res = await fetch(target, {
       method,
       headers: { authorization: `Bearer ${opts.token}`, 'content-type': contentType, accept: 'application/json' },
-      body,
+      body: method === 'GET' ? undefined : body,
     });
   } catch (e) {
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
@@ -153,6 +154,35 @@ async function call(opts: Options, method: string, path: string, body: string, c
 
 const putJson = (o: Options, path: string, body: unknown) => call(o, 'PUT', path, JSON.stringify(body), 'application/json');
 const postCsv = (o: Options, path: string, csv: string) => call(o, 'POST', path, csv, 'text/csv; charset=utf-8');
+const postJson = (o: Options, path: string, body: unknown) => call(o, 'POST', path, JSON.stringify(body), 'application/json');
+
+/**
+ * This year's demo programme (年度抽查工作计划): every demo item at a base ratio of 5% (× the scheme's multipliers),
+ * in two batches, published — unless the demo made it already (the title is its key).
+ */
+async function demoProgramme(o: Options): Promise<string> {
+  const year = chinaYear(new Date());
+  const title = `${year} 年度双随机、一公开抽查工作计划（演示）`;
+  const existing = (await call(o, 'GET', `/programmes?year=${year}&limit=1000`, '', 'application/json')) as {
+    items: { id: string; title: string }[];
+  } | null;
+  const found = existing?.items.find((p) => p.title === title);
+  if (found) return `${found.id} (already there)`;
+  const batches = [
+    { from: `${year}-01-01`, to: `${year}-06-30`, title: '上半年' },
+    { from: `${year}-07-01`, to: `${year}-12-31`, title: '下半年' },
+  ];
+  const created = (await postJson(o, '/programmes', {
+    year,
+    title,
+    departments: [...new Set(DEMO_ITEMS.map((i) => i.departmentCode))],
+    notes: '演示数据：各事项基础抽查比例 5%，按信用等级乘以分级分类标准的系数。',
+    lines: DEMO_ITEMS.map((i) => ({ item: i.code, baseRatioBp: 500, batches })),
+  })) as { id: string } | null;
+  if (!created) return '(dry run)';
+  await call(o, 'POST', `/programmes/${encodeURIComponent(created.id)}/publish`, '{}', 'application/json');
+  return `${created.id} (published)`;
+}
 
 /** A short description of an import response, whatever its exact shape. */
 function describe(result: unknown): string {
@@ -206,12 +236,14 @@ async function run(opts: Options): Promise<void> {
   );
   const r4 = await postCsv(opts, '/recusals/import', recusalsCsv);
   log(`  回避关系 recusals     ${count(recusalsCsv)}${describe(r4)}`);
+  log(`  年度计划 programme    ${await demoProgramme(opts)}`);
 
   log('');
   log('完成 Done. Next / 下一步:');
   log(`  - 打开门户 open the portal:        ${opts.url}/`);
   log(`  - 接口文档 API docs (OpenAPI):     ${opts.url}/docs`);
-  log(`  - 新建抽查计划 create a plan:      POST ${opts.url}/api/v1/plans  (items e.g. ["SCJG-001"], gradeScheme credit-4)`);
+  log(`  - 年度计划 the programme:          ${opts.url}/programmes`);
+  log(`  - 新建抽查计划 create a plan:      POST ${opts.url}/api/v1/plans  (items e.g. ["SCJG-001"], gradeScheme credit-4, programme + batch)`);
   log(`  - 提交并公告抽取时间 commit:        POST ${opts.url}/api/v1/plans/{id}/commit  {"entropyAt": "<公开熵值可知的时间 ISO 8601>"}`);
   log(`  - 到时抽取 draw (after entropyAt): POST ${opts.url}/api/v1/plans/{id}/draw  {"publicEntropy": "…"} or {"contributions": […]}`);
 }

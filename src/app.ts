@@ -19,10 +19,14 @@ import entityRoutes from './routes/entities/index.ts';
 import gradeRoutes from './routes/grades/index.ts';
 import inspectorRoutes from './routes/inspectors/index.ts';
 import recusalRoutes from './routes/recusals/index.ts';
+import programmeRoutes from './routes/programmes/index.ts';
 import planRoutes from './routes/plans/index.ts';
 import ledgerRoutes from './routes/ledger/index.ts';
 import taskRoutes from './routes/tasks/index.ts';
 import resultRoutes from './routes/results/index.ts';
+import creditEventRoutes from './routes/credit-events/index.ts';
+import followUpRoutes from './routes/follow-ups/index.ts';
+import gradeReviewRoutes from './routes/grade-reviews/index.ts';
 import { seedResultData } from './domain/catalog/service.ts';
 import publicRoutes from './routes/public/index.ts';
 import portalRoutes from './portal/index.ts';
@@ -52,9 +56,13 @@ const MANAGEMENT_ROUTES = [
   gradeRoutes,
   inspectorRoutes,
   recusalRoutes,
+  programmeRoutes,
   planRoutes,
   taskRoutes,
   resultRoutes,
+  followUpRoutes,
+  creditEventRoutes,
+  gradeReviewRoutes,
 ];
 /** Read-only routes for everyone under /public/v1: no token, only published data. */
 const PUBLIC_ROUTES = [ledgerRoutes, publicRoutes];

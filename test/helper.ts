@@ -212,3 +212,6 @@ export async function buildLoggedApp(t: Teardown) {
   await app.ready();
   return { app, database, lines };
 }
+
+/** Signing of pending results as the team would (行政处罚法 第四十二条), for tests about something else. */
+export { signPending, signing } from './fixtures/signatures.ts';

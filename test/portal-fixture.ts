@@ -10,6 +10,7 @@
  * One entity's name contains markup (`<script>…`) so pages can be checked for escaping.
  */
 import { makeUscc } from '../src/core/uscc.ts';
+import { signPending } from './fixtures/signatures.ts';
 
 interface FixtureResponse {
   statusCode: number;
@@ -184,7 +185,10 @@ export async function seedPortalScenario(
       [200, 201],
     );
   }
-  if (toPublish > 0) await ask('POST', `/api/v1/plans/${drawnPlanId}/publish`, { scope: 'finished' }, [201]);
+  if (toPublish > 0) {
+    await signPending({ api }, drawnPlanId);
+    await ask('POST', `/api/v1/plans/${drawnPlanId}/publish`, { scope: 'finished' }, [201]);
+  }
   // Entered after the publication: recorded but not published.
   let unpublishedTaskId: number | null = null;
   if (tasks.length > toPublish) {

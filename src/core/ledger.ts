@@ -9,7 +9,18 @@ import { isHex64 } from './draw/ids.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
-export const LEDGER_KINDS = ['plan.committed', 'plan.drawn', 'plan.voided', 'results.published'] as const;
+/**
+ * The kinds of entry. `programme.published` (an annual programme's 计划公告) carries the programme's id in the
+ * envelope's `planId` member: the envelope is fixed by §6, and programme ids (PROG-…) never collide with plan ids.
+ */
+export const LEDGER_KINDS = [
+  'plan.committed',
+  'plan.drawn',
+  'plan.voided',
+  'results.published',
+  'programme.published',
+  'followups.published',
+] as const;
 export type LedgerKind = (typeof LEDGER_KINDS)[number];
 
 export interface LedgerEntry<B = unknown> {

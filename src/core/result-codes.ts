@@ -45,3 +45,45 @@ export const BUILTIN_FOLLOW_UP_ACTIONS: readonly FollowUpActionDef[] = [
   { code: 'refer-case', label: '移送办案机构', requiresDeadline: false },
   { code: 'none', label: '无需后续处置', requiresDeadline: false },
 ];
+
+/** Outcomes of a rectification follow-up (复查 of a 责令改正). */
+export const FOLLOW_UP_OUTCOMES = [
+  { code: 'rectified', label: '已整改' },
+  { code: 'not-rectified', label: '未整改' },
+] as const;
+
+/**
+ * What follows a correction not made (整改不到位): 约谈, 移送办案机构, 列入经营异常名录, 纳入失信记录 (the 重庆
+ * documents' "整改不到位…纳入失信记录", "约谈"). Codes enter the ledger, so they never change.
+ */
+export const FOLLOW_UP_ESCALATIONS = [
+  { code: 'interview', label: '约谈' },
+  { code: 'refer-case', label: '移送办案机构' },
+  { code: 'abnormal-list', label: '列入经营异常名录' },
+  { code: 'dishonest-record', label: '纳入失信记录' },
+] as const;
+
+export type FollowUpOutcomeCode = (typeof FOLLOW_UP_OUTCOMES)[number]['code'];
+export type FollowUpEscalationCode = (typeof FOLLOW_UP_ESCALATIONS)[number]['code'];
+
+const OUTCOME_LABELS = new Map<string, string>(FOLLOW_UP_OUTCOMES.map((o) => [o.code, o.label]));
+const ESCALATION_LABELS = new Map<string, string>(FOLLOW_UP_ESCALATIONS.map((a) => [a.code, a.label]));
+/** The Chinese label of a follow-up outcome (the code itself for an unknown one). */
+export const followUpOutcomeLabel = (code: string) => OUTCOME_LABELS.get(code) ?? code;
+/** The Chinese label of an escalation (the code itself for an unknown one). */
+export const escalationLabel = (code: string) => ESCALATION_LABELS.get(code) ?? code;
+export const escalationCodes = () => [...ESCALATION_LABELS.keys()];
+
+/**
+ * How an inspection was actually made (检查方式): the grade calls for 现场检查 or 书面检查; a result records what was
+ * done, which may also be 网络监测 or 委托第三方 (e.g. a third-party audit report).
+ */
+export const INSPECTION_MODES = [
+  { code: 'onsite', label: '现场检查' },
+  { code: 'written', label: '书面检查' },
+  { code: 'online', label: '网络监测' },
+  { code: 'third-party', label: '委托第三方' },
+] as const;
+export type InspectionMode = (typeof INSPECTION_MODES)[number]['code'];
+const MODE_LABELS = new Map<string, string>(INSPECTION_MODES.map((m) => [m.code, m.label]));
+export const inspectionModeLabel = (code: string) => MODE_LABELS.get(code) ?? code;

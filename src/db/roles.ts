@@ -33,8 +33,12 @@ export const SERVICE_GRANTS: Record<string, { privileges: Privilege[]; columnUpd
   departments: { privileges: ['SELECT', 'INSERT', 'UPDATE'] },
   entities: { privileges: ['SELECT', 'INSERT', 'UPDATE'] },
   follow_up_actions: { privileges: ['SELECT', 'INSERT', 'UPDATE'] },
+  // Created at publication, outcomes recorded and published (UPDATE); a trigger freezes published ones.
+  follow_ups: { privileges: ['SELECT', 'INSERT', 'UPDATE'] },
   grade_evaluations: { privileges: ['SELECT', 'INSERT'] },
   grade_schemes: { privileges: ['SELECT', 'INSERT', 'UPDATE'] },
+  // Grade reviews (复核): a finding is reviewed once; the record is never changed (a new finding gets a new row).
+  grade_reviews: { privileges: ['SELECT', 'INSERT'] },
   idempotency_keys: { privileges: ['SELECT', 'INSERT'] },
   inspectors: { privileges: ['SELECT', 'INSERT', 'UPDATE'] },
   items: { privileges: ['SELECT', 'INSERT', 'UPDATE'] },
@@ -44,12 +48,17 @@ export const SERVICE_GRANTS: Record<string, { privileges: Privilege[]; columnUpd
   plan_draws: { privileges: ['SELECT', 'INSERT'] },
   plan_voids: { privileges: ['SELECT', 'INSERT'] },
   plans: { privileges: ['SELECT', 'INSERT', 'UPDATE'] },
+  // Drafts are edited (lines replaced: DELETE), publication fixes their strata (UPDATE); a trigger freezes published ones.
+  programme_lines: { privileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'] },
+  programmes: { privileges: ['SELECT', 'INSERT', 'UPDATE'] },
   publications: { privileges: ['SELECT', 'INSERT'] },
   // Rate-limit counters (src/domain/ratelimit): upserted, read, expired rows deleted.
   rate_limit_hits: { privileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'] },
   recusals: { privileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'] },
   result_codes: { privileges: ['SELECT', 'INSERT', 'UPDATE'] },
   result_history: { privileges: ['SELECT', 'INSERT'] },
+  // Signed, and cleared when a pending result is amended; a trigger freezes them once published.
+  result_signatures: { privileges: ['SELECT', 'INSERT', 'DELETE'] },
   results: { privileges: ['SELECT', 'INSERT', 'UPDATE'] },
   // A drawn task is never rewritten; a result write locks its task row (FOR UPDATE), which needs UPDATE on
   // one column: `status`, the one column that is not part of the draw.

@@ -154,7 +154,11 @@ export const currentGrades = pgTable(
     grade: text('grade').notNull(),
     evaluatedAt: timestamp('evaluated_at', { withTimezone: true, mode: 'date' }).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.scheme, t.entityId] })],
+  (t) => [
+    primaryKey({ columns: [t.scheme, t.entityId] }),
+    // grade reviews (复核) walk an entity's grades in entity order and look up its other schemes
+    index('current_grades_entity_idx').on(t.entityId, t.scheme),
+  ],
 );
 
 export const inspectors = pgTable(
@@ -193,6 +197,79 @@ export const recusals = pgTable(
 
 /** Plan numbers (PLAN-<year>-<n>) come from this sequence: two service instances never hand out the same one. */
 export const planNumberSeq = pgSequence('plan_number_seq', { startWith: 1 });
+
+/* ─── Annual programmes (年度抽查工作计划) ───────────────────────────────────────────────────────── */
+
+export const programmeNumberSeq = pgSequence('programme_number_seq', { startWith: 1 });
+
+/** A batch of a programme line: the n-th (1, 2, …) date window of the year in which plans of the item draw. */
+export interface ProgrammeBatch {
+  number: number;
+  from: string;
+  to: string;
+  title: string | null;
+}
+
+/** A line's grade at publication: the directory's population then, the annual ratio and what it plans to draw. */
+export interface ProgrammeStratum {
+  grade: string;
+  population: number;
+  ratioBp: number;
+  planned: number;
+}
+
+/**
+ * A year's programme: draft (the planners' work) → published (the 计划公告: a `programme.published` ledger
+ * entry, after which a trigger refuses every change to it and its lines). Plans name one and a batch.
+ */
+export const programmes = pgTable(
+  'programmes',
+  {
+    id: text('id').primaryKey(),
+    year: integer('year').notNull(),
+    title: text('title').notNull(),
+    /** Several = a joint programme (部门联合抽查). */
+    departments: text('departments').array().notNull(),
+    notes: text('notes').notNull().default(''),
+    status: text('status').$type<'draft' | 'published'>().notNull().default('draft'),
+    createdBy: text('created_by'),
+    createdAt: created(),
+    updatedAt: updated(),
+    publishedBy: text('published_by'),
+    publishedAt: timestamp('published_at', { withTimezone: true, mode: 'date' }),
+    ledgerSeq: bigint('ledger_seq', { mode: 'number' })
+      .unique()
+      .references((): AnyPgColumn => ledger.seq),
+  },
+  (t) => [
+    index('programmes_status_idx').on(t.status, t.year, t.id),
+    check('programmes_status_check', sql`${t.status} IN ('draft', 'published')`),
+    check('programmes_published_check', sql`(${t.status} = 'published') = (${t.ledgerSeq} IS NOT NULL)`),
+  ],
+);
+
+/** One item of a programme: its annual ratio per grade and its batches; `strata` is fixed at publication. */
+export const programmeLines = pgTable(
+  'programme_lines',
+  {
+    programmeId: text('programme_id')
+      .notNull()
+      .references(() => programmes.id),
+    position: integer('position').notNull(),
+    itemCode: text('item_code')
+      .notNull()
+      .references(() => items.code),
+    gradeScheme: text('grade_scheme')
+      .notNull()
+      .references(() => gradeSchemes.code),
+    baseRatioBp: integer('base_ratio_bp'),
+    ratiosBp: jsonb('ratios_bp').$type<Record<string, number>>().notNull(),
+    batches: jsonb('batches').$type<ProgrammeBatch[]>().notNull(),
+    notes: text('notes').notNull().default(''),
+    strata: jsonb('strata').$type<ProgrammeStratum[]>(),
+  },
+  (t) => [primaryKey({ columns: [t.programmeId, t.itemCode] })],
+);
 
 export interface PlanFilters {
   regions?: string[];
@@ -234,11 +311,18 @@ export const plans = pgTable(
     witnesses: text('witnesses').array().notNull().default(sql`'{}'::text[]`),
     windowFrom: date('window_from'),
     windowTo: date('window_to'),
+    /** The annual programme and its batch (1, 2, …) the plan carries out; both or neither. */
+    programmeId: text('programme_id').references((): AnyPgColumn => programmes.id),
+    batch: integer('batch'),
     createdBy: text('created_by'),
     createdAt: created(),
     updatedAt: updated(),
   },
-  (t) => [index('plans_status_idx').on(t.status, t.id)],
+  (t) => [
+    index('plans_status_idx').on(t.status, t.id),
+    index('plans_programme_idx').on(t.programmeId, t.batch),
+    check('plans_programme_batch_check', sql`(${t.programmeId} IS NULL) = (${t.batch} IS NULL)`),
+  ],
 );
 
 /**
@@ -435,7 +519,11 @@ export const publications = pgTable(
     publishedBy: text('published_by'),
     publishedAt: timestamp('published_at', { withTimezone: true, mode: 'date' }).notNull(),
   },
-  (t) => [uniqueIndex('publications_plan_number_idx').on(t.planId, t.number)],
+  (t) => [
+    uniqueIndex('publications_plan_number_idx').on(t.planId, t.number),
+    // the credit-event feed walks publications in ledger order
+    uniqueIndex('publications_ledger_seq_idx').on(t.ledgerSeq),
+  ],
 );
 
 export interface ResultAttachment {
@@ -469,6 +557,8 @@ export const results = pgTable(
       .notNull()
       .references(() => followUpActions.code),
     followUpDeadline: date('follow_up_deadline'),
+    /** The inspection mode actually used (onsite, written, online, third-party); null for results from before it was kept. */
+    mode: text('mode'),
     attachments: jsonb('attachments').$type<ResultAttachment[]>().notNull().default(sql`'[]'::jsonb`),
     correctsResultId: bigint('corrects_result_id', { mode: 'number' }).references((): AnyPgColumn => results.id),
     /** Who entered / last changed it: token id, and the inspector for inspector tokens. */
@@ -485,6 +575,7 @@ export const results = pgTable(
     uniqueIndex('results_task_department_version_idx').on(t.taskId, t.departmentCode, t.version),
     uniqueIndex('results_one_pending_idx').on(t.taskId, t.departmentCode).where(sql`publication_id is null`),
     index('results_publication_idx').on(t.publicationId),
+    check('results_mode_check', sql`${t.mode} IS NULL OR ${t.mode} IN ('onsite', 'written', 'online', 'third-party')`),
   ],
 );
 
@@ -532,3 +623,121 @@ export const rateLimitHits = pgTable('rate_limit_hits', {
   count: integer('count').notNull(),
   expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
 });
+
+/* ─── Grade reviews (复核) ──────────────────────────────────────────────────────────────────────────── */
+
+export type GradeReviewKind = 'gap' | 'violation';
+export type GradeReviewOutcome = 'confirmed' | 'corrected' | 'dismissed';
+
+/**
+ * One reviewed finding of the grade-review list (src/domain/reviews): a gap of two tiers or more between an
+ * entity's latest grades in two schemes (scheme_a < scheme_b, with the grades seen then: a new evaluation makes a
+ * new finding), or a violation found by a published result while the entity held its scheme's best grade (the
+ * result). Reviewed once; never changed.
+ */
+export const gradeReviews = pgTable(
+  'grade_reviews',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    kind: text('kind').$type<GradeReviewKind>().notNull(),
+    entityId: text('entity_id')
+      .notNull()
+      .references(() => entities.id),
+    schemeA: text('scheme_a').notNull(),
+    gradeA: text('grade_a').notNull(),
+    schemeB: text('scheme_b'),
+    gradeB: text('grade_b'),
+    resultId: bigint('result_id', { mode: 'number' }).references(() => results.id),
+    outcome: text('outcome').$type<GradeReviewOutcome>().notNull(),
+    note: text('note').notNull().default(''),
+    /** The reviewer's token id, and its label then. */
+    reviewedBy: text('reviewed_by').notNull(),
+    reviewerLabel: text('reviewer_label'),
+    reviewedAt: timestamp('reviewed_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [
+    check('grade_reviews_kind_check', sql`${t.kind} IN ('gap', 'violation')`),
+    check('grade_reviews_outcome_check', sql`${t.outcome} IN ('confirmed', 'corrected', 'dismissed')`),
+    check(
+      'grade_reviews_key_check',
+      sql`(${t.kind} = 'gap' AND ${t.schemeB} IS NOT NULL AND ${t.gradeB} IS NOT NULL AND ${t.resultId} IS NULL) OR (${t.kind} = 'violation' AND ${t.schemeB} IS NULL AND ${t.resultId} IS NOT NULL)`,
+    ),
+    uniqueIndex('grade_reviews_gap_idx').on(t.entityId, t.schemeA, t.schemeB, t.gradeA, t.gradeB).where(sql`${t.kind} = 'gap'`),
+    uniqueIndex('grade_reviews_violation_idx').on(t.resultId).where(sql`${t.kind} = 'violation'`),
+  ],
+);
+
+/* ─── Rectification follow-ups (限期整改 → 复查) ──────────────────────────────────────────────────── */
+
+/** 约谈, 移送, 列入经营异常名录 …: what follows a correction that was not made (未整改). */
+export type FollowUpOutcome = 'rectified' | 'not-rectified';
+
+/**
+ * One follow-up check (复查) per task and department whose latest published result ordered a correction with
+ * a deadline (a follow-up action with requiresDeadline, 责令改正): due on that deadline, assigned to the same
+ * team. Its outcome is recorded (amendable) and then published into the ledger (`followups.published`), after
+ * which a trigger refuses any change. A published correction of the result without such an order cancels an
+ * unpublished one.
+ */
+export const followUps = pgTable(
+  'follow_ups',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    taskId: bigint('task_id', { mode: 'number' })
+      .notNull()
+      .references(() => tasks.id),
+    departmentCode: text('department_code').notNull(),
+    /** The published result (version) that ordered the correction. */
+    resultId: bigint('result_id', { mode: 'number' })
+      .notNull()
+      .references(() => results.id),
+    planId: text('plan_id').notNull(),
+    entityId: text('entity_id').notNull(),
+    dueOn: date('due_on').notNull(),
+    /** The department's members of the task's team: who does the 复查. */
+    teamInspectors: text('team_inspectors').array().notNull(),
+    status: text('status').$type<'due' | 'recorded' | 'published' | 'cancelled'>().notNull().default('due'),
+    checkedOn: date('checked_on'),
+    outcome: text('outcome').$type<FollowUpOutcome>(),
+    /** For not-rectified: the actions taken (codes, e.g. interview, refer-case, abnormal-list). */
+    actions: text('actions').array().notNull().default(sql`'{}'::text[]`),
+    findings: text('findings').notNull().default(''),
+    recordedBy: text('recorded_by'),
+    recordedByInspector: text('recorded_by_inspector'),
+    recordedAt: timestamp('recorded_at', { withTimezone: true, mode: 'date' }),
+    ledgerSeq: bigint('ledger_seq', { mode: 'number' }).references(() => ledger.seq),
+    publishedAt: timestamp('published_at', { withTimezone: true, mode: 'date' }),
+    createdAt: created(),
+    updatedAt: updated(),
+  },
+  (t) => [
+    uniqueIndex('follow_ups_task_department_idx').on(t.taskId, t.departmentCode),
+    index('follow_ups_status_due_idx').on(t.status, t.dueOn),
+    index('follow_ups_entity_idx').on(t.entityId),
+    index('follow_ups_ledger_seq_idx').on(t.ledgerSeq),
+    index('follow_ups_team_idx').using('gin', t.teamInspectors),
+    check('follow_ups_status_check', sql`${t.status} IN ('due', 'recorded', 'published', 'cancelled')`),
+    check('follow_ups_outcome_check', sql`${t.outcome} IS NULL OR ${t.outcome} IN ('rectified', 'not-rectified')`),
+    check('follow_ups_recorded_check', sql`(${t.status} IN ('recorded', 'published')) = (${t.outcome} IS NOT NULL AND ${t.checkedOn} IS NOT NULL)`),
+    check('follow_ups_published_check', sql`(${t.status} = 'published') = (${t.ledgerSeq} IS NOT NULL)`),
+  ],
+);
+
+/**
+ * 行政处罚法 第四十二条 (two or more law-enforcement officers): the inspectors of a result's department on the task's
+ * team who signed a version. A version is published only with two; amending a pending version clears them.
+ */
+export const resultSignatures = pgTable(
+  'result_signatures',
+  {
+    resultId: bigint('result_id', { mode: 'number' })
+      .notNull()
+      .references(() => results.id),
+    inspectorId: text('inspector_id')
+      .notNull()
+      .references(() => inspectors.id),
+    tokenId: text('token_id'),
+    signedAt: timestamp('signed_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.resultId, t.inspectorId] })],
+);

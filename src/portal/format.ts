@@ -54,6 +54,8 @@ export const LEDGER_KIND_LABEL: Record<string, string> = {
   'plan.drawn': '抽取',
   'plan.voided': '作废',
   'results.published': '结果公开',
+  'programme.published': '年度计划公告',
+  'followups.published': '整改复查结果公开',
 };
 
 /** Labels of the entity types in use (the directory's type is free text; unknown ones show as they are). */

@@ -13,12 +13,16 @@ import { isPublicPlanStatus } from '../domain/plans/status.ts';
 import type { PublicPlanFilter } from '../schemas/public.ts';
 import { stylesheet, verifierBundle, type Asset } from './assets.ts';
 import { plansPage } from './pages/plans.ts';
+import { programmePage, programmesPage } from './pages/programmes.ts';
+import { createProgrammeService } from '../domain/programmes/service.ts';
+import { PROGRAMME_ID_PATTERN } from '../schemas/programmes.ts';
 import { planPage } from './pages/plan.ts';
 import { entityPage, entitySearchPage } from './pages/entities.ts';
 import { ledgerPage } from './pages/ledger.ts';
 import { verifyIndexPage, verifyPage } from './pages/verify.ts';
 import { errorPage } from './pages/errors.ts';
 import { httpStatusOf, portalMessage } from '../plugins/errors.ts';
+import { DomainError } from '../domain/errors.ts';
 
 /** No inline script or style anywhere: CSS and JS are same-origin files. */
 export const CONTENT_SECURITY_POLICY =
@@ -39,6 +43,8 @@ const PLANS_PAGE_SIZE = 20;
 const TASKS_PAGE_SIZE = 50;
 const ENTITIES_PAGE_SIZE = 20;
 const LEDGER_PAGE_SIZE = 50;
+const PROGRAMMES_PAGE_SIZE = 20;
+const PROGRAMME_ID_RE = new RegExp(PROGRAMME_ID_PATTERN);
 
 const ID_RE = /^[0-9A-Za-z._-]{1,64}$/;
 const CODE_RE = /^[0-9A-Za-z_-]{1,32}$/;
@@ -92,6 +98,7 @@ function sendAsset(request: FastifyRequest, reply: FastifyReply, a: Asset) {
 export default async function portalRoutes(app: FastifyInstance) {
   // The same reads as the public JSON API: every page shows exactly what it serves.
   const disclosure = createDisclosureService(app.database, { ledgerFullCheckSeconds: app.config.ledgerFullCheckSeconds });
+  const programmes = createProgrammeService(app.database);
   const hide = { schema: { hide: true } };
 
   app.addHook('onRequest', async (_request, reply) => {
@@ -131,6 +138,23 @@ export default async function portalRoutes(app: FastifyInstance) {
     const found = await disclosure.planPage(id, TASKS_PAGE_SIZE, (page - 1) * TASKS_PAGE_SIZE);
     if (!found) return notFound(reply, `没有编号为 ${id} 的公开抽查计划。`);
     return sendHtml(reply, planPage({ ...found, page, pageSize: TASKS_PAGE_SIZE }));
+  });
+
+  app.get('/programmes', { schema: pageQuery('page') }, async (request, reply) => {
+    const page = pageNumber(request.query as Query);
+    const list = await programmes.publicList(PROGRAMMES_PAGE_SIZE, (page - 1) * PROGRAMMES_PAGE_SIZE);
+    return sendHtml(reply, programmesPage({ page, pageSize: PROGRAMMES_PAGE_SIZE, total: list.total, rows: list.items }));
+  });
+
+  app.get('/programmes/:id', hide, async (request, reply) => {
+    const { id } = request.params as { id: string };
+    if (!PROGRAMME_ID_RE.test(id)) return notFound(reply, `没有编号为 ${id} 的已公告年度计划。`);
+    const found = await programmes.publicGet(id).catch((err: unknown) => {
+      if (err instanceof DomainError && err.code === 'not_found') return null;
+      throw err;
+    });
+    if (!found) return notFound(reply, `没有编号为 ${id} 的已公告年度计划。`);
+    return sendHtml(reply, programmePage(found));
   });
 
   app.get('/entities', { schema: pageQuery('q', 'page') }, async (request, reply) => {

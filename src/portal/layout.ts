@@ -1,7 +1,7 @@
 /** The page frame shared by every portal page: head, skip link, navigation, footer. */
 import { html, type Html, type Interpolation } from './html.ts';
 
-export type NavKey = 'plans' | 'entities' | 'ledger' | 'verify' | null;
+export type NavKey = 'programmes' | 'plans' | 'entities' | 'ledger' | 'verify' | null;
 
 export interface PageOptions {
   /** Page title (also the document title, before the site name). */
@@ -18,6 +18,7 @@ export const SITE_NAME = '随查 · 双随机一公开';
 
 const NAV: Array<[Exclude<NavKey, null>, string, string]> = [
   ['plans', '/', '抽查计划'],
+  ['programmes', '/programmes', '年度计划'],
   ['entities', '/entities', '检查对象'],
   ['ledger', '/ledger', '公开账本'],
 ];

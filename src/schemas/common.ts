@@ -46,6 +46,11 @@ export const page = <T extends ReturnType<typeof Type.Object>>(item: T) =>
   });
 
 export const CODE_PATTERN = '^[0-9A-Za-z_-]{1,32}$';
+export const GRADE_PATTERN = '^[0-9A-Za-z_-]{1,16}$';
+export const RatiosBp = Type.Record(Type.String({ pattern: GRADE_PATTERN }), Type.Integer({ minimum: 0, maximum: 10000 }), {
+  description: 'sampling ratio per grade in basis points (500 = 5%)',
+});
+
 export const ID_PATTERN = '^[0-9A-Za-z._-]{1,64}$';
 /** `{id}` path parameter of a directory id or plan id (a plan's own routes check its PLAN-… form). */
 export const IdParams = Type.Object({ id: Type.String({ pattern: ID_PATTERN }) }, { additionalProperties: false });

@@ -1,10 +1,10 @@
 /** TypeBox shapes of plans, their previews and draws; they are the OpenAPI document and the plan types. */
 import { Type, type Static } from 'typebox';
-import { CODE_PATTERN, MultilineText } from './common.ts';
+import { CODE_PATTERN, MultilineText, RatiosBp } from './common.ts';
 import { RegionCode } from './directories.ts';
+import { BATCHES_MAX, PreviewBudget, PROGRAMME_ID_PATTERN } from './programmes.ts';
 import { CommitRecordSchema, DrawRecordSchema, FullDrawRecordSchema, HEX64 } from './records.ts';
 export const PLAN_ID_PATTERN = '^PLAN-[0-9]{4}-[0-9]{4,}$';
-const GRADE_PATTERN = '^[0-9A-Za-z_-]{1,16}$';
 const DATE = Type.String({ format: 'date', description: 'YYYY-MM-DD' });
 const ENTROPY_AT = Type.String({
   format: 'date-time',
@@ -47,9 +47,6 @@ const Targeting = Type.Union([Type.Literal('targeted'), Type.Literal('untargeted
 
 const Window = Type.Object({ from: DATE, to: DATE }, { additionalProperties: false, description: 'the inspection period' });
 
-const RatiosBp = Type.Record(Type.String({ pattern: GRADE_PATTERN }), Type.Integer({ minimum: 0, maximum: 10000 }), {
-  description: 'sampling ratio per grade in basis points (500 = 5%)',
-});
 const InspectorsPerTask = Type.Record(Type.String({ pattern: CODE_PATTERN }), Type.Integer({ minimum: 0, maximum: 20 }), {
   description: 'department code → inspectors it sends to each task (行政处罚法 第四十二条: at least 2)',
 });
@@ -99,6 +96,16 @@ const planFields = {
     }),
   ),
   window: Type.Optional(Type.Union([Window, Type.Null()])),
+  programme: Type.Optional(
+    Type.Union([Type.String({ pattern: PROGRAMME_ID_PATTERN }), Type.Null()], {
+      description: 'the annual programme (年度抽查工作计划) the plan carries out: every item must be one of its lines; give batch too',
+    }),
+  ),
+  batch: Type.Optional(
+    Type.Union([Type.Integer({ minimum: 1, maximum: BATCHES_MAX }), Type.Null()], {
+      description: "the programme's batch (第 n 批) the plan draws; a window must lie inside the batch's",
+    }),
+  ),
 };
 
 export const PlanCreateBody = Type.Object(planFields, { additionalProperties: false });
@@ -118,6 +125,8 @@ export const PlanPatchBody = Type.Object(
     entropyAt: planFields.entropyAt,
     witnesses: planFields.witnesses,
     window: planFields.window,
+    programme: planFields.programme,
+    batch: planFields.batch,
   },
   { additionalProperties: false },
 );
@@ -165,6 +174,9 @@ export const Plan = Type.Object({
   }),
   witnesses: Type.Array(Type.String(), { description: 'the witnesses of the draw ceremony, in order (none: the operator gives publicEntropy)' }),
   window: Type.Union([Window, Type.Null()]),
+  programme: Type.Union([Type.Object({ id: Type.String(), batch: Type.Integer() }), Type.Null()], {
+    description: 'the annual programme and batch the plan carries out',
+  }),
   createdBy: Type.Union([Type.String(), Type.Null()]),
   createdAt: Type.String(),
   updatedAt: Type.String(),
@@ -220,6 +232,9 @@ export const PreviewSchema = Type.Object({
         'entities matching the filters that the pool leaves out, each counted once (inactive, then cooldown, yearly, frequency): the poolRule counts a commit would publish',
     },
   ),
+  budget: Type.Union([PreviewBudget, Type.Null()], {
+    description: "for a plan of a programme: what it takes from the programme's annual budget (a warning when beyond it)",
+  }),
   warnings: Type.Array(Type.Object({ code: Type.String(), message: Type.String() })),
   problems: Type.Array(
     Type.Object({
@@ -287,6 +302,9 @@ export const PublicPlan = Type.Object({
   departments: Type.Array(Type.Object({ code: Type.String(), name: Type.String() })),
   gradeScheme: Type.Object({ code: Type.String(), name: Type.String(), public: Type.Boolean() }),
   window: Type.Union([Window, Type.Null()]),
+  programme: Type.Union([Type.Object({ id: Type.String(), title: Type.String(), batch: Type.Integer() }), Type.Null()], {
+    description: 'the published annual programme (计划公告) and batch the plan carries out',
+  }),
   commit: CommitRecordSchema,
   draw: Type.Union([DrawRecordSchema, Type.Null()], { description: 'the public draw record, once drawn' }),
   entityNames: Type.Union([Type.Record(Type.String(), Type.String()), Type.Null()], {

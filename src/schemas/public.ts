@@ -101,7 +101,26 @@ export const Inspection = Type.Object({
   ...PublishedResultFields,
 });
 
-export const PublicEntityDetail = Type.Intersect([PublicEntity, Type.Object({ inspections: Type.Array(Inspection) })]);
+/** A published rectification follow-up (整改复查) of an entity: no findings, no team. */
+export const PublicFollowUp = Type.Object({
+  planId: Type.String(),
+  department: PublicDepartment,
+  dueOn: Type.String({ description: 'the deadline of the 责令改正' }),
+  checkedOn: Type.String({ description: 'the day of the 复查' }),
+  outcome: Type.Union([Type.Literal('rectified'), Type.Literal('not-rectified')]),
+  outcomeLabel: Type.String(),
+  actions: Type.Array(Type.Object({ code: Type.String(), label: Type.String() }), { description: 'what followed a correction not made' }),
+  publishedAt: Type.String(),
+  ledgerSeq: Type.Integer({ description: 'its followups.published ledger entry' }),
+});
+
+export const PublicEntityDetail = Type.Intersect([
+  PublicEntity,
+  Type.Object({
+    inspections: Type.Array(Inspection),
+    followUps: Type.Array(PublicFollowUp, { description: 'published 复查 outcomes, newest first' }),
+  }),
+]);
 export type PublicEntityDetail = Static<typeof PublicEntityDetail>;
 
 export const PublicResultCodes = Type.Object({

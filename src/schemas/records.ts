@@ -96,8 +96,15 @@ export type FullDrawRecord = Static<typeof FullDrawRecordSchema>;
 export const LedgerEntrySchema = Type.Object(
   {
     seq: Type.Integer({ minimum: 1 }),
-    kind: Type.Union([Type.Literal('plan.committed'), Type.Literal('plan.drawn'), Type.Literal('plan.voided'), Type.Literal('results.published')]),
-    planId: Type.String(),
+    kind: Type.Union([
+      Type.Literal('plan.committed'),
+      Type.Literal('plan.drawn'),
+      Type.Literal('plan.voided'),
+      Type.Literal('results.published'),
+      Type.Literal('programme.published'),
+      Type.Literal('followups.published'),
+    ]),
+    planId: Type.String({ description: 'the plan, or for programme.published the programme (PROG-…)' }),
     at: Type.String({ description: 'ISO-8601 UTC with milliseconds, exactly as hashed' }),
     body: Type.Unknown({ description: 'the record (spec §6): strings, integers, booleans, null, arrays and objects' }),
     prevHash: Type.String({ pattern: HEX64 }),

@@ -34,6 +34,9 @@ export const Result = Type.Object({
   followUpLabel: Type.String(),
   followUpDeadline: Type.Union([Type.String({ format: 'date' }), Type.Null()]),
   attachments: Type.Array(Attachment),
+  mode: Type.Union([Type.String(), Type.Null()], { description: 'the inspection mode actually used (null: entered before it was kept)' }),
+  modeLabel: Type.Union([Type.String(), Type.Null()]),
+  plannedMode: Type.String({ description: 'the mode the grade called for (the task’s)' }),
   correctsVersion: Type.Union([Type.Integer(), Type.Null()], { description: 'the published version this one corrects' }),
   disclosureDeadline: Type.String({ format: 'date' }),
   createdAt: Type.String({ format: 'date-time' }),
@@ -43,8 +46,17 @@ export const Result = Type.Object({
   published: Type.Boolean(),
   publishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   publication: Type.Union([Type.Object({ id: Type.Integer(), number: Type.Integer() }), Type.Null()]),
+  signatures: Type.Array(Type.Object({ inspectorId: Type.String(), signedAt: Type.String({ format: 'date-time' }) }), {
+    description: 'the inspectors of the department on the task’s team who signed this version (行政处罚法 第四十二条); an amendment clears them',
+  }),
+  awaitingSignatures: Type.Integer({ description: 'signatures still needed before it can be published (0: ready)' }),
 });
 export type ResultJson = Static<typeof Result>;
+
+export const SignBody = Type.Object(
+  { department: Type.Optional(Type.String({ pattern: '^[0-9A-Za-z_-]{1,32}$', description: 'the department whose result (default: your own)' })) },
+  { additionalProperties: false },
+);
 
 /** The values a version holds, as kept in the audit trail. */
 export const ResultValues = Type.Object({
@@ -54,6 +66,8 @@ export const ResultValues = Type.Object({
   followUp: Type.String(),
   followUpDeadline: Type.Union([Type.String(), Type.Null()]),
   attachments: Type.Array(Attachment),
+  /** Absent in history entries from before the mode was kept. */
+  mode: Type.Optional(Type.Union([Type.String(), Type.Null()])),
 });
 export type ResultValues = Static<typeof ResultValues>;
 
@@ -70,6 +84,15 @@ export const HistoryEntry = Type.Object({
 });
 export type HistoryEntryJson = Static<typeof HistoryEntry>;
 
+export const InspectionModeSchema = Type.Union(
+  [Type.Literal('onsite'), Type.Literal('written'), Type.Literal('online'), Type.Literal('third-party')],
+  {
+    description:
+      'the inspection mode actually used: onsite (现场检查), written (书面检查), online (网络监测), third-party (委托第三方); ' +
+      'the default is the mode the grade called for (the task’s mode)',
+  },
+);
+
 export const ResultEntryBody = Type.Object(
   {
     resultCode: Type.String({ pattern: CODE_PATTERN, description: 'from GET /api/v1/result-codes' }),
@@ -78,6 +101,7 @@ export const ResultEntryBody = Type.Object(
     followUp: Type.String({ pattern: CODE_PATTERN, description: 'from GET /api/v1/follow-up-actions' }),
     followUpDeadline: Type.Optional(Type.Union([Type.String({ pattern: DATE_PATTERN }), Type.Null()])),
     attachments: Type.Optional(Type.Array(Attachment, { maxItems: 50 })),
+    mode: Type.Optional(InspectionModeSchema),
     correction: Type.Optional(Type.Boolean({ description: 'true to correct a published result (更正)' })),
     department: Type.Optional(
       Type.String({
@@ -159,9 +183,14 @@ export const OverdueItem = Type.Object({
   seq: Type.Integer(),
   entityId: Type.String(),
   entityName: Type.String(),
-  departments: Type.Array(Type.String(), { description: 'departments on the team' }),
+  department: Type.String({
+    description: 'the department whose result is late or due: a joint plan’s task has one item per such department of its team',
+  }),
+  departments: Type.Array(Type.String(), { description: 'every department on the task’s team' }),
   kind: Type.Union([Type.Literal('not-published'), Type.Literal('no-result')], {
-    description: 'not-published: recorded, deadline = inspectedOn + N working days; no-result: nothing recorded, deadline = end of the plan window',
+    description:
+      'not-published: the department’s result is recorded, deadline = its inspectedOn + N working days; ' +
+      'no-result: the department has recorded nothing, deadline = end of the plan window',
   }),
   inspectedOn: Type.Union([Type.String({ format: 'date' }), Type.Null()]),
   deadline: Type.String({ format: 'date' }),
@@ -175,7 +204,7 @@ export const OverdueQuery = Type.Object(
   {
     ...PagingFields,
     plan: Type.Optional(Type.String({ pattern: ID_PATTERN })),
-    department: Type.Optional(Type.String({ pattern: CODE_PATTERN, description: 'a department on the team' })),
+    department: Type.Optional(Type.String({ pattern: CODE_PATTERN, description: 'only this department’s late or due results' })),
     soon: Type.Integer({ minimum: 0, maximum: 60, default: 5, description: 'working days ahead counted as due soon' }),
   },
   { additionalProperties: false },

@@ -11,7 +11,7 @@ import { openPostgres, type Database } from '../../src/db/client.ts';
 import { applyRoles, SERVICE_GRANTS } from '../../src/db/roles.ts';
 import { verifyLedger } from '../../src/core/ledger.ts';
 import { chinaDate } from '../../src/core/calendar.ts';
-import { asAdmin, buildTestApp, commitAndWait, onPostgres, openTestDatabase, TEST_ROLES } from '../helper.ts';
+import { asAdmin, buildTestApp, commitAndWait, onPostgres, openTestDatabase, signPending, TEST_ROLES } from '../helper.ts';
 import { planBody, seedDirectories, syntheticDirectories } from '../fixtures/directories.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -148,6 +148,7 @@ t.test('the service works as that role: import, commit, draw, result, publicatio
     body: { resultCode: 'no-issue', inspectedOn: chinaDate(new Date()), findings: '现场检查未发现问题', followUp: 'none' },
   });
   t.equal(result.statusCode, 201, `a result: ${result.body}`);
+  t.ok((await signPending({ api }, plan.id)) > 0, 'signed by the team');
   t.equal((await api('POST', `/api/v1/plans/${plan.id}/publish`, { body: { scope: 'finished' } })).statusCode, 201, 'a publication');
 
   const other = (await api('POST', '/api/v1/plans', { body: planBody({ title: '作废的计划' }) })).json();

@@ -117,6 +117,8 @@ const PORTAL_OPERATIONS: Operation[] = [
   portal('/verify', [], ['plan']),
   portal('/verify/{planId}', ['planId'], []),
   portal('/assets/portal.css', [], []),
+  portal('/programmes', [], ['page']),
+  portal('/programmes/{id}', ['id'], []),
 ];
 
 /**
@@ -197,7 +199,13 @@ export function hintsOf(state: FuzzState) {
     qualifications: [['SCJG-ZL'], []],
     certificateNo: ['ZF-000001'],
     defaultGrade: ['B'],
+    programme: [state.programmeIds.published, state.programmeIds.draft],
+    batch: [1, 2],
+    departments: [['SCJG', 'WJW'], ['SCJG']],
+    lines: [state.programmeBody.lines],
+    notes: ['依据《重庆市信用分级分类监管办法》'],
   };
+  const programmes = [state.programmeIds.published, state.programmeIds.draft];
   const plan = {
     title: '2026 年度渝北区企业公示信息抽查',
     items: ['SCJG-ZL'],
@@ -260,6 +268,22 @@ export function hintsOf(state: FuzzState) {
       code: ['FZ-ITEM', 'WJW-GW'],
       '': [{ name: '公共场所卫生检查', departmentCode: 'WJW', gradeScheme: 'credit-4', legalBasis: '《公共场所卫生管理条例》' }],
     },
+    'POST /api/v1/programmes': { '': [state.programmeBody] },
+    // Only the draft is patched; the published one is offered to publish again (409) and stays as it is.
+    'PATCH /api/v1/programmes/{id}': { id: [state.programmeIds.draft], '': [{ title: '改名后的年度计划' }, { notes: '补充说明' }] },
+    'POST /api/v1/programmes/{id}/publish': { id: [state.programmeIds.published] },
+    'GET /api/v1/programmes/{id}': { id: programmes },
+    'GET /public/v1/programmes/{id}': { id: programmes },
+    'GET /programmes/{id}': { id: programmes },
+    'GET /api/v1/follow-ups/{id}': { id: state.followUpIds },
+    'PUT /api/v1/follow-ups/{id}/outcome': {
+      id: state.followUpIds,
+      '': [
+        { checkedOn: state.today, outcome: 'rectified', findings: '已整改' },
+        { checkedOn: state.today, outcome: 'not-rectified', actions: ['interview'] },
+      ],
+    },
+    'POST /api/v1/plans/{id}/follow-ups/publish': { id: [state.planIds.drawn], '': [{}, { department: 'SCJG' }] },
     'GET /api/v1/departments/{code}': { code: ['SCJG', 'WJW'] },
     'GET /api/v1/grade-schemes/{code}': { code: ['credit-4', 'env-4'] },
     'GET /api/v1/items/{code}': { code: ['SCJG-ZL', 'WJW-GW'] },

@@ -7,9 +7,9 @@
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { makeUscc } from '../../src/core/uscc.ts';
-import { chinaDate } from '../../src/core/calendar.ts';
+import { chinaDate, chinaYear } from '../../src/core/calendar.ts';
 import { buildApp } from '../../src/app.ts';
-import { ADMIN_TOKEN, openTestDatabase, soon, testConfig, untilEntropyAt } from '../helper.ts';
+import { ADMIN_TOKEN, openTestDatabase, signPending, soon, testConfig, untilEntropyAt } from '../helper.ts';
 import type { Database } from '../../src/db/client.ts';
 
 export const uscc = (n: number) => makeUscc(`91500112MA${String(n).padStart(7, '0')}`);
@@ -37,6 +37,12 @@ export interface FuzzState {
   /** `tasks.next` of the drawn plan's public record, when the record is paged. */
   cursors: string[];
   today: string;
+  /** A published annual programme (the committed-later plan is of it) and a draft one the fuzzer may patch. */
+  programmeIds: { published: string; draft: string };
+  /** Rectification follow-ups (复查) of the drawn plan. */
+  followUpIds: number[];
+  /** A valid programme body (its lines, for hints). */
+  programmeBody: Record<string, unknown>;
 }
 
 interface LoggedError {
@@ -118,6 +124,27 @@ export async function buildFuzzState(t: Teardown): Promise<FuzzState> {
   const spareTokenIds: string[] = [];
   for (let i = 0; i < 6; i++) spareTokenIds.push((await call(app, 'POST', '/api/v1/tokens', { role: 'auditor', label: `spare ${i}` }, 201)).id);
 
+  // Annual programmes: one published (a plan below names it), one draft.
+  const year = chinaYear(new Date());
+  const batches = [
+    { from: `${year}-01-01`, to: `${year}-06-30`, title: '上半年' },
+    { from: `${year}-07-01`, to: `${year}-12-31` },
+  ];
+  const programmeBody = {
+    year,
+    title: `${year} 年度双随机抽查工作计划`,
+    departments: ['SCJG', 'WJW'],
+    notes: '依据《重庆市信用分级分类监管办法》',
+    lines: [
+      { item: 'SCJG-ZL', baseRatioBp: 500, batches },
+      { item: 'WJW-GW', ratiosBp: { A: 200, B: 500, C: 1000, D: 3000 }, batches, notes: '下半年为重点' },
+    ],
+  };
+  const publishedProgramme = (await call(app, 'POST', '/api/v1/programmes', programmeBody, 201, planner)).id as string;
+  await call(app, 'POST', `/api/v1/programmes/${publishedProgramme}/publish`, undefined, 200, planner);
+  const draftProgramme = (await call(app, 'POST', '/api/v1/programmes', { ...programmeBody, title: '草稿年度计划' }, 201, planner)).id as string;
+  const currentBatch = chinaDate(new Date()) <= `${year}-06-30` ? 1 : 2;
+
   const plan = (over: Record<string, unknown>) => ({
     title: '2026 年度产品质量与公共场所卫生联合抽查',
     items: ['SCJG-ZL', 'WJW-GW'],
@@ -135,7 +162,14 @@ export async function buildFuzzState(t: Teardown): Promise<FuzzState> {
       app,
       'POST',
       '/api/v1/plans',
-      plan({ title: '第三批（已承诺，两小时后抽取）', items: ['SCJG-ZL'], inspectorsPerTask: { SCJG: 2 } }),
+      plan({
+        title: '第三批（已承诺，两小时后抽取）',
+        items: ['SCJG-ZL'],
+        inspectorsPerTask: { SCJG: 2 },
+        window: null,
+        programme: publishedProgramme,
+        batch: currentBatch,
+      }),
       201,
       planner,
     )
@@ -172,12 +206,36 @@ export async function buildFuzzState(t: Teardown): Promise<FuzzState> {
     app,
     'PUT',
     `/api/v1/tasks/${tasks[1].id}/result`,
-    { resultCode: 'no-issue', inspectedOn: today, findings: '公示信息与实际一致', followUp: 'none' },
+    {
+      resultCode: 'pending-action',
+      inspectedOn: today,
+      findings: '公示信息与实际不一致',
+      followUp: 'order-correction',
+      followUpDeadline: '2099-06-30',
+    },
     201,
     planner,
   );
+  await signPending(
+    {
+      api: (method, url, o = {}) =>
+        app.inject({
+          method,
+          url,
+          headers: {
+            authorization: `Bearer ${o.token === undefined ? ADMIN_TOKEN : o.token}`,
+            ...(o.body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          payload: o.body === undefined ? undefined : JSON.stringify(o.body),
+        }),
+    },
+    drawn,
+  );
   await call(app, 'POST', `/api/v1/plans/${drawn}/publish`, { scope: 'finished' }, 201, planner);
   await call(app, 'PUT', `/api/v1/tasks/${tasks[2].id}/result`, { resultCode: 'no-issue', inspectedOn: today, followUp: 'none' }, 201, planner);
+  // The published 责令改正 made a follow-up (复查).
+  const followUpIds = ((await call(app, 'GET', '/api/v1/follow-ups', undefined, 200, planner)).items as { id: number }[]).map((f) => f.id);
+  if (followUpIds.length === 0) throw new Error('fuzz set-up: no follow-up');
   const head = (await call(app, 'GET', '/public/v1/ledger/head', undefined, 200)) as { seq: number };
   // A real cursor of the public task pages (where the record is paged), so a page past the first is reached too.
   const record = await app.inject({ method: 'GET', url: `/public/v1/plans/${drawn}?limit=1` });
@@ -199,5 +257,8 @@ export async function buildFuzzState(t: Teardown): Promise<FuzzState> {
     cursors: typeof next === 'string' ? [next] : [],
     ledgerSeqs: Array.from({ length: Number(head.seq) }, (_, i) => i + 1),
     today,
+    programmeIds: { published: publishedProgramme, draft: draftProgramme },
+    followUpIds,
+    programmeBody,
   };
 }

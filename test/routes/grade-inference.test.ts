@@ -15,7 +15,7 @@
  * the bar with probability below 1e-4; any real leak of the draw order scores near 100% (revision 1: 100%).
  */
 import t, { type Test } from 'tap';
-import { buildTestApp, commitAndWait, type TestApp } from '../helper.ts';
+import { buildTestApp, commitAndWait, signPending, type TestApp } from '../helper.ts';
 import { seedDirectories } from '../fixtures/directories.ts';
 import { chinaToday } from '../portal-fixture.ts';
 import { runDraw } from '../../src/core/draw/run.ts';
@@ -140,6 +140,7 @@ async function drawnPlan(app: TestApp, entities: ReturnType<typeof directory>) {
     });
     if (res.statusCode !== 200 && res.statusCode !== 201) throw new Error(`result: ${res.statusCode} ${res.body}`);
   }
+  await signPending(app, id);
   const published = await app.api('POST', `/api/v1/plans/${id}/publish`, { token: planner, body: { scope: 'all' } });
   if (published.statusCode !== 201) throw new Error(`publish: ${published.statusCode} ${published.body}`);
   return id;

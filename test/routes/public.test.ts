@@ -1,6 +1,6 @@
 import t from 'tap';
 import { sql } from 'drizzle-orm';
-import { ADMIN_TOKEN, asAdmin, buildTestApp } from '../helper.ts';
+import { ADMIN_TOKEN, asAdmin, buildTestApp, signing } from '../helper.ts';
 import {
   COMMITTED_PLAN,
   DRAFT_PLAN,
@@ -14,7 +14,7 @@ import {
 } from '../fixtures/tasks.ts';
 
 t.test('public plans: committed, drawn and voided only, newest first, with commitment and counts', async (t) => {
-  const { api, database, token } = await buildTestApp(t);
+  const { api, database, token } = signing(await buildTestApp(t));
   const { tasks } = await seedPlans(database);
   const planner = await token('planner');
   for (const task of tasks.slice(0, 2)) await api('PUT', `/api/v1/tasks/${task.id}/result`, { token: planner, body: okResult() });
@@ -67,7 +67,7 @@ t.test('public plans: committed, drawn and voided only, newest first, with commi
 });
 
 t.test('public results: published versions only, with when and in which publication', async (t) => {
-  const { api, database, token } = await buildTestApp(t);
+  const { api, database, token } = signing(await buildTestApp(t));
   const { tasks } = await seedPlans(database);
   const planner = await token('planner');
   await api('PUT', `/api/v1/tasks/${tasks[0].id}/result`, {
@@ -132,7 +132,7 @@ t.test('public results: published versions only, with when and in which publicat
 });
 
 t.test('public entities: search by name or code, public fields, published inspections', async (t) => {
-  const { api, database, token } = await buildTestApp(t);
+  const { api, database, token } = signing(await buildTestApp(t));
   const { tasks } = await seedPlans(database);
   const planner = await token('planner');
   const search = async (q: string) =>
@@ -160,7 +160,7 @@ t.test('public entities: search by name or code, public fields, published inspec
 
   let res = await api('GET', `/public/v1/entities/${ENTITIES[0].id}`, { token: null });
   t.equal(res.statusCode, 200);
-  t.same(res.json(), { id: ENTITIES[0].id, name: ENTITIES[0].name, region: '500103', type: 'company', inspections: [] });
+  t.same(res.json(), { id: ENTITIES[0].id, name: ENTITIES[0].name, region: '500103', type: 'company', inspections: [], followUps: [] });
   await api('PUT', `/api/v1/tasks/${tasks[0].id}/result`, {
     token: planner,
     body: okResult({ resultCode: 'undisclosed-info', followUp: 'notify-department' }),
@@ -190,7 +190,7 @@ t.test('public entities: search by name or code, public fields, published inspec
 });
 
 t.test('privacy: the public API never shows a seed before the draw, a token, an unpublished result or a grade', async (t) => {
-  const { api, database, token } = await buildTestApp(t);
+  const { api, database, token } = signing(await buildTestApp(t));
   const { tasks } = await seedPlans(database);
   const planner = await token('planner');
   const inspector = await token('inspector', 'SJ-001');
@@ -244,7 +244,7 @@ t.test('privacy: the public API never shows a seed before the draw, a token, an 
 });
 
 t.test('lists of a plan the public sees come by entity id, never by seq (also for revision-1 data)', async (t) => {
-  const { app, api, database, token } = await buildTestApp(t);
+  const { app, api, database, token } = signing(await buildTestApp(t));
   const { tasks } = await seedPlans(database);
   // Reverse the draw order: entity id order and seq order now disagree (two steps: seq is unique per plan).
   await asAdmin(database).db.execute(sql`UPDATE tasks SET seq = seq + 100 WHERE plan_id = ${DRAWN_PLAN}`);

@@ -5,14 +5,14 @@
 import t from 'tap';
 import { createLedgerRepository } from '../../src/domain/ledger/repository.ts';
 import { sql } from 'drizzle-orm';
-import { buildTestApp, soon, untilEntropyAt } from '../helper.ts';
+import { buildTestApp, soon, untilEntropyAt, signing } from '../helper.ts';
 import { execRows } from '../../src/db/client.ts';
 import { verifyLedger } from '../../src/core/ledger.ts';
 import { chinaDate } from '../../src/core/calendar.ts';
 import { planBody, seedDirectories, specDirectories } from '../fixtures/directories.ts';
 
 t.test('commit, draw, enter results, publish: one verifiable chain, public data in step', async (t) => {
-  const { api, database, token } = await buildTestApp(t);
+  const { api, database, token } = signing(await buildTestApp(t));
   await seedDirectories(database.db, specDirectories());
   const planner = await token('planner');
   const created = await api('POST', '/api/v1/plans', {

@@ -5,14 +5,14 @@
  */
 import t from 'tap';
 import { sql } from 'drizzle-orm';
-import { buildTestApp } from '../helper.ts';
+import { buildTestApp, signing } from '../helper.ts';
 import { DRAWN_PLAN, ENTITIES, okResult, seedPlans } from '../fixtures/tasks.ts';
 import { execRows } from '../../src/db/client.ts';
 import { createLedgerRepository } from '../../src/domain/ledger/repository.ts';
 import { chinaDate } from '../../src/core/calendar.ts';
 
 t.test('a joint plan: each department records, amends, publishes and corrects its own result', async (t) => {
-  const { api, database, token } = await buildTestApp(t);
+  const { api, database, token } = signing(await buildTestApp(t));
   const { tasks } = await seedPlans(database);
   const planner = await token('planner');
   const scjg = await token('inspector', 'SJ-001'); // on task 1's team for SCJG
@@ -140,7 +140,7 @@ t.test('a joint plan: each department records, amends, publishes and corrects it
 });
 
 t.test('scope "all" waits for every department, or for the one named', async (t) => {
-  const { api, database, token } = await buildTestApp(t);
+  const { api, database, token } = signing(await buildTestApp(t));
   const { tasks } = await seedPlans(database);
   const planner = await token('planner');
   for (const task of tasks) {
@@ -159,7 +159,7 @@ t.test('scope "all" waits for every department, or for the one named', async (t)
 });
 
 t.test('a single-department plan: one result per task, as before', async (t) => {
-  const { api, database, token } = await buildTestApp(t);
+  const { api, database, token } = signing(await buildTestApp(t));
   await seedPlans(database);
   const planner = await token('planner');
   await database.db.execute(sql`

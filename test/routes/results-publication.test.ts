@@ -1,7 +1,7 @@
 import t from 'tap';
 import { createLedgerRepository } from '../../src/domain/ledger/repository.ts';
 import { sql } from 'drizzle-orm';
-import { buildTestApp, onPostgres } from '../helper.ts';
+import { buildTestApp, onPostgres, signing } from '../helper.ts';
 import { COMMITTED_PLAN, DRAWN_PLAN, ENTITIES, okResult, seedPlans } from '../fixtures/tasks.ts';
 import { execRows, type Database } from '../../src/db/client.ts';
 import { verifyLedger } from '../../src/core/ledger.ts';
@@ -11,7 +11,7 @@ import { addWorkingDays, calendarOf, chinaDate, BUILTIN_CALENDAR_DAYS } from '..
 const ledger = (database: Database) => createLedgerRepository(database.db).page(1, 1000);
 
 t.test('publication writes a results.published ledger entry in the same transaction', async (t) => {
-  const { api, database, token } = await buildTestApp(t);
+  const { api, database, token } = signing(await buildTestApp(t));
   const { tasks } = await seedPlans(database);
   const planner = await token('planner');
   const publish = (body: unknown, tok = planner) => api('POST', `/api/v1/plans/${DRAWN_PLAN}/publish`, { token: tok, body });
@@ -130,7 +130,7 @@ t.test('publication writes a results.published ledger entry in the same transact
 });
 
 t.test('only a drawn plan is published', async (t) => {
-  const { api, database, token } = await buildTestApp(t);
+  const { api, database, token } = signing(await buildTestApp(t));
   await seedPlans(database);
   const planner = await token('planner');
   t.equal((await api('POST', `/api/v1/plans/${COMMITTED_PLAN}/publish`, { token: planner, body: { scope: 'finished' } })).statusCode, 409);
@@ -138,7 +138,7 @@ t.test('only a drawn plan is published', async (t) => {
 });
 
 t.test('concurrent publications of one plan: one wins, the other finds nothing left', async (t) => {
-  const { api, database, token } = await buildTestApp(t);
+  const { api, database, token } = signing(await buildTestApp(t));
   const { tasks } = await seedPlans(database);
   const planner = await token('planner');
   for (const task of tasks) await api('PUT', `/api/v1/tasks/${task.id}/result`, { token: planner, body: okResult() });
@@ -152,7 +152,7 @@ t.test('concurrent publications of one plan: one wins, the other finds nothing l
 });
 
 t.test('results.csv: published results only, flat, UTF-8 with BOM', async (t) => {
-  const { api, database, token } = await buildTestApp(t);
+  const { api, database, token } = signing(await buildTestApp(t));
   const { tasks } = await seedPlans(database);
   const planner = await token('planner');
   const auditor = await token('auditor');
@@ -204,12 +204,15 @@ t.test('results.csv: published results only, flat, UTF-8 with BOM', async (t) =>
 });
 
 t.test('overdue: late or due-soon results and tasks without a result, with deadlines', async (t) => {
-  const { api, database, token } = await buildTestApp(t);
+  const { api, database, token } = signing(await buildTestApp(t));
   const { tasks } = await seedPlans(database);
   const planner = await token('planner');
   const auditor = await token('auditor');
   const today = chinaDate(new Date());
+  type Item = { seq: number; department: string; kind: string; deadline: string; overdue: boolean };
+  const listed = (items: Item[]) => items.map((i) => [i.seq, i.department, i.kind, i.deadline, i.overdue]);
 
+  // The planner records SCJG's results (the tasks' first department); the fixture is a joint plan, so WJW's are missing.
   await api('PUT', `/api/v1/tasks/${tasks[0].id}/result`, { token: planner, body: okResult({ inspectedOn: '2025-03-10' }) });
   await api('PUT', `/api/v1/tasks/${tasks[1].id}/result`, { token: planner, body: okResult({ inspectedOn: today }) });
   let res = await api('GET', '/api/v1/overdue', { token: auditor });
@@ -217,22 +220,27 @@ t.test('overdue: late or due-soon results and tasks without a result, with deadl
   let body = res.json();
   t.equal(body.today, today);
   t.equal(body.disclosureWorkingDays, 20);
-  // seq 1: recorded, deadline 2025-04-08 (清明 2025-04-04 skipped); seq 3–5: no result, window ended 2025-06-30.
-  t.same(
-    body.items.map((i: { seq: number; kind: string; deadline: string; overdue: boolean }) => [i.seq, i.kind, i.deadline, i.overdue]),
-    [
-      [1, 'not-published', '2025-04-08', true],
-      [3, 'no-result', '2025-06-30', true],
-      [4, 'no-result', '2025-06-30', true],
-      [5, 'no-result', '2025-06-30', true],
-    ],
-  );
+  // seq 1 SCJG: recorded, deadline 2025-04-08 (清明 2025-04-04 skipped); every department without a result: the
+  // window ended 2025-06-30 (seq 2's SCJG result is recent: not due yet).
+  const noResult = (seq: number, department: string) => [seq, department, 'no-result', '2025-06-30', true];
+  t.same(listed(body.items), [
+    [1, 'SCJG', 'not-published', '2025-04-08', true],
+    noResult(1, 'WJW'),
+    noResult(2, 'WJW'),
+    noResult(3, 'SCJG'),
+    noResult(3, 'WJW'),
+    noResult(4, 'SCJG'),
+    noResult(4, 'WJW'),
+    noResult(5, 'SCJG'),
+    noResult(5, 'WJW'),
+  ]);
   t.match(body.items[0], {
     taskId: tasks[0].id,
     planId: DRAWN_PLAN,
     entityId: ENTITIES[0].id,
     entityName: ENTITIES[0].name,
     inspectedOn: '2025-03-10',
+    department: 'SCJG',
     departments: ['SCJG', 'WJW'],
   });
   t.ok(body.items[0].workingDaysLeft < -300, 'long overdue');
@@ -240,17 +248,20 @@ t.test('overdue: late or due-soon results and tasks without a result, with deadl
   // Inspected today: due in 20 working days, listed once "soon" reaches that far.
   res = await api('GET', '/api/v1/overdue?soon=20', { token: auditor });
   body = res.json();
-  const fresh = body.items.find((i: { seq: number }) => i.seq === 2);
+  const fresh = body.items.find((i: Item) => i.seq === 2 && i.department === 'SCJG');
   const calendar = calendarOf(BUILTIN_CALENDAR_DAYS);
   t.match(fresh, { kind: 'not-published', inspectedOn: today, deadline: addWorkingDays(today, 20, calendar), overdue: false, workingDaysLeft: 20 });
-  t.equal(body.items.at(-1).seq, 2, 'the latest deadline last');
+  t.same(listed([body.items.at(-1)]), [[2, 'SCJG', 'not-published', addWorkingDays(today, 20, calendar), false]], 'the latest deadline last');
 
   res = await api('GET', '/api/v1/overdue?limit=2&offset=1', { token: auditor });
   t.same(
-    res.json().items.map((i: { seq: number }) => i.seq),
-    [3, 4],
+    res.json().items.map((i: Item) => [i.seq, i.department]),
+    [
+      [1, 'WJW'],
+      [2, 'WJW'],
+    ],
   );
-  t.equal(res.json().total, 4);
+  t.equal(res.json().total, 9);
   t.equal((await api('GET', `/api/v1/overdue?plan=${COMMITTED_PLAN}`, { token: auditor })).json().total, 0);
   t.equal((await api('GET', '/api/v1/overdue?department=NOPE', { token: auditor })).json().total, 0);
   t.equal((await api('GET', '/api/v1/overdue', { token: await token('inspector', 'SJ-001') })).statusCode, 403);
@@ -258,14 +269,23 @@ t.test('overdue: late or due-soon results and tasks without a result, with deadl
   await api('POST', `/api/v1/plans/${DRAWN_PLAN}/publish`, { token: planner, body: { scope: 'finished' } });
   res = await api('GET', '/api/v1/overdue', { token: auditor });
   t.same(
-    res.json().items.map((i: { seq: number }) => i.seq),
-    [3, 4, 5],
-    'published results leave the list',
+    res.json().items.map((i: Item) => [i.seq, i.department]),
+    [
+      [1, 'WJW'],
+      [2, 'WJW'],
+      [3, 'SCJG'],
+      [3, 'WJW'],
+      [4, 'SCJG'],
+      [4, 'WJW'],
+      [5, 'SCJG'],
+      [5, 'WJW'],
+    ],
+    'published results leave the list, the missing ones stay',
   );
 });
 
 t.test('the disclosure period comes from the configuration and the calendar', async (t) => {
-  const { api, database, token } = await buildTestApp(t, { config: { disclosureWorkingDays: 3 } });
+  const { api, database, token } = signing(await buildTestApp(t, { config: { disclosureWorkingDays: 3 } }));
   const { tasks } = await seedPlans(database);
   const planner = await token('planner');
   // Wed 2025-09-24 + 3 working days: Thu 25, Fri 26, Sun 28 (调休 for 国庆) → 2025-09-28.

@@ -1,11 +1,11 @@
 import t from 'tap';
 import { sql } from 'drizzle-orm';
-import { asAdmin, buildTestApp } from '../helper.ts';
+import { asAdmin, buildTestApp, signing } from '../helper.ts';
 import { DRAWN_PLAN, okResult, seedPlans } from '../fixtures/tasks.ts';
 import { chinaDate, addDays } from '../../src/core/calendar.ts';
 
 t.test('only the task’s team or a planner enters a result', async (t) => {
-  const { api, database, token } = await buildTestApp(t);
+  const { api, database, token } = signing(await buildTestApp(t));
   const { tasks } = await seedPlans(database);
   const [task] = tasks; // team SJ-001, SJ-004, WJ-01
   const path = `/api/v1/tasks/${task.id}/result`;
@@ -46,7 +46,7 @@ t.test('only the task’s team or a planner enters a result', async (t) => {
 });
 
 t.test('values are checked: codes from the lists, dates, deadline, attachments', async (t) => {
-  const { api, database, token } = await buildTestApp(t);
+  const { api, database, token } = signing(await buildTestApp(t));
   const { tasks } = await seedPlans(database);
   const planner = await token('planner');
   const path = `/api/v1/tasks/${tasks[0].id}/result`;
@@ -90,7 +90,7 @@ t.test('values are checked: codes from the lists, dates, deadline, attachments',
 });
 
 t.test('amendments until publication are kept with who and when; published results are frozen', async (t) => {
-  const { api, database, token } = await buildTestApp(t);
+  const { api, database, token } = signing(await buildTestApp(t));
   const { tasks } = await seedPlans(database);
   const [task] = tasks;
   const path = `/api/v1/tasks/${task.id}/result`;
@@ -135,6 +135,7 @@ t.test('amendments until publication are kept with who and when; published resul
     followUp: 'order-correction',
     followUpDeadline: '2025-04-30',
     attachments: [],
+    mode: 'written',
   });
   t.equal(history[2].values.findings, '已责令改正，复查合格');
   for (const h of history) t.ok(Date.parse(h.changedAt) <= Date.now() && Date.parse(h.changedAt) > Date.now() - 600_000, 'changedAt is now');
@@ -158,7 +159,7 @@ t.test('amendments until publication are kept with who and when; published resul
 });
 
 t.test('a correction of a published result is a new pending version', async (t) => {
-  const { api, database, token } = await buildTestApp(t);
+  const { api, database, token } = signing(await buildTestApp(t));
   const { tasks } = await seedPlans(database);
   const planner = await token('planner');
   const member = await token('inspector', 'SJ-004');
@@ -199,7 +200,7 @@ t.test('a correction of a published result is a new pending version', async (t) 
 });
 
 t.test('result codes and follow-up actions: built-ins, department extensions', async (t) => {
-  const { api, database, token } = await buildTestApp(t);
+  const { api, database, token } = signing(await buildTestApp(t));
   const { tasks } = await seedPlans(database);
   await database.db.execute(sql`INSERT INTO departments (code, name) VALUES ('STJ', '生态环境局')`);
   const planner = await token('planner');

@@ -1,10 +1,10 @@
 import t from 'tap';
 import { sql } from 'drizzle-orm';
-import { buildTestApp } from '../helper.ts';
+import { buildTestApp, signing } from '../helper.ts';
 import { DRAWN_PLAN, ENTITIES, okResult, seedPlans } from '../fixtures/tasks.ts';
 
 t.test('an inspector lists their own tasks with entity, team, mode, plan and due date', async (t) => {
-  const { api, database, token } = await buildTestApp(t);
+  const { api, database, token } = signing(await buildTestApp(t));
   const { tasks } = await seedPlans(database);
   const sj1 = await token('inspector', 'SJ-001');
   const res = await api('GET', '/api/v1/tasks?mine=1', { token: sj1 });
@@ -55,7 +55,7 @@ t.test('an inspector lists their own tasks with entity, team, mode, plan and due
 });
 
 t.test('planners and auditors filter a plan’s tasks with paging', async (t) => {
-  const { api, database, token } = await buildTestApp(t);
+  const { api, database, token } = signing(await buildTestApp(t));
   const { tasks } = await seedPlans(database);
   const auditor = await token('auditor');
   const planner = await token('planner');
@@ -106,7 +106,7 @@ t.test('planners and auditors filter a plan’s tasks with paging', async (t) =>
 });
 
 t.test('overdue filter: a recorded result past its deadline, or no result after the window', async (t) => {
-  const { api, database, token } = await buildTestApp(t);
+  const { api, database, token } = signing(await buildTestApp(t));
   const { tasks } = await seedPlans(database, { window: ['2025-03-03', '2099-12-31'] });
   const planner = await token('planner');
   // Inspected in 2025 and never published: long overdue. The others have no result but the window is open.
@@ -123,7 +123,7 @@ t.test('overdue filter: a recorded result past its deadline, or no result after 
 });
 
 t.test('overdue filter: tasks without a result after the window ended', async (t) => {
-  const { api, database, token } = await buildTestApp(t);
+  const { api, database, token } = signing(await buildTestApp(t));
   await seedPlans(database);
   const auditor = await token('auditor');
   const res = await api('GET', '/api/v1/tasks?overdue=true', { token: auditor });

@@ -8,6 +8,7 @@ import { asc, sql } from 'drizzle-orm';
 import { execRows, type Executor } from '../../db/client.ts';
 import { followUpActions, resultCodes } from '../../db/schema.ts';
 import { isoDate, isoInstant } from '../../db/sql.ts';
+import { escalationLabel, followUpOutcomeLabel } from '../../core/result-codes.ts';
 import type { PublicEntity, PublicEntityDetail, PublicFollowUpAction, PublicResultCode, PublishedResult } from '../../schemas/public.ts';
 import { departmentNames, describeItems, itemDirectory, textArray } from './items.ts';
 
@@ -56,7 +57,9 @@ export function createPublishedRepository(db: Executor) {
       );
       const dir = await itemDirectory(db, [...new Set(rows.flatMap((r) => textArray(r.plan_items)))]);
       const teamDepts = await departmentNames(db, [...new Set(rows.flatMap((r) => (r.team_departments ? r.team_departments.split(',') : [])))]);
+      const followUps = await publishedFollowUps(db, id);
       return {
+        followUps,
         id: e.id,
         name: e.name,
         region: e.region,
@@ -94,6 +97,39 @@ export function createPublishedRepository(db: Executor) {
         .from(followUpActions)
         .orderBy(asc(followUpActions.sortOrder), asc(followUpActions.code)),
   };
+}
+
+/** An entity's published follow-up outcomes (整改复查), newest first: the published columns only. */
+async function publishedFollowUps(db: Executor, entityId: string): Promise<PublicEntityDetail['followUps']> {
+  const rows = await execRows<{
+    plan_id: string;
+    department_code: string;
+    department_name: string | null;
+    due_on: string;
+    checked_on: string;
+    outcome: 'rectified' | 'not-rectified';
+    actions: string[];
+    published_at: string;
+    ledger_seq: number | string;
+  }>(
+    db,
+    sql`SELECT f.plan_id, f.department_code, d.name AS department_name, f.due_on::text AS due_on, f.checked_on::text AS checked_on,
+               f.outcome, f.actions, ${isoInstant(sql`f.published_at`)} AS published_at, f.ledger_seq
+          FROM follow_ups f LEFT JOIN departments d ON d.code = f.department_code
+         WHERE f.entity_id = ${entityId} AND f.status = 'published'
+         ORDER BY f.checked_on DESC, f.id DESC`,
+  );
+  return rows.map((r) => ({
+    planId: r.plan_id,
+    department: { code: r.department_code, name: r.department_name ?? r.department_code },
+    dueOn: r.due_on,
+    checkedOn: r.checked_on,
+    outcome: r.outcome,
+    outcomeLabel: followUpOutcomeLabel(r.outcome),
+    actions: r.actions.map((code) => ({ code, label: escalationLabel(code) })),
+    publishedAt: r.published_at,
+    ledgerSeq: Number(r.ledger_seq),
+  }));
 }
 
 interface PublishedRow {

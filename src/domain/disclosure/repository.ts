@@ -58,6 +58,8 @@ export interface PublicPlanRow {
     contributions: Contribution[] | null;
   } | null;
   void: { reason: string; at: string; serverSeed: string } | null;
+  /** The published annual programme (计划公告) and batch the plan carries out. */
+  programme: { id: string; title: string; batch: number } | null;
 }
 
 /**
@@ -175,6 +177,7 @@ function publicPlanRow(p: Record<string, any>): PublicPlanRow {
             contributions: p.contributions ? jsonValue<Contribution[]>(p.contributions) : null,
           },
     void: p.void_reason === null || p.void_reason === undefined ? null : { reason: p.void_reason, at: p.voided_at, serverSeed: p.revealed_seed },
+    programme: p.programme_id ? { id: p.programme_id, title: p.programme_title, batch: Number(p.batch) } : null,
   };
 }
 
@@ -266,12 +269,14 @@ export function createDisclosureRepository(db: Executor) {
                    d.contributions::text AS contributions,
                    CASE WHEN d.plan_id IS NOT NULL OR v.plan_id IS NOT NULL THEN c.server_seed END AS revealed_seed,
                    v.reason AS void_reason, ${isoInstant(sql`v.voided_at`)} AS voided_at,
-                   g.name AS scheme_name, g.public AS scheme_public, g.source AS scheme_source, g.grades AS scheme_grades
+                   g.name AS scheme_name, g.public AS scheme_public, g.source AS scheme_source, g.grades AS scheme_grades,
+                   pr.id AS programme_id, pr.title AS programme_title, p.batch
               FROM plans p
               JOIN plan_commits c ON c.plan_id = p.id
               JOIN grade_schemes g ON g.code = p.grade_scheme
               LEFT JOIN plan_draws d ON d.plan_id = p.id
               LEFT JOIN plan_voids v ON v.plan_id = p.id
+              LEFT JOIN programmes pr ON pr.id = p.programme_id AND pr.status = 'published'
              WHERE p.id = ${id} AND ${PUBLIC_STATUS_SQL}`,
       );
       return p ? publicPlanRow(p) : null;

@@ -14,7 +14,7 @@ import type { PublicDrawHeader, PublicPlanFilter, PublicPlanRecord, PublicTaskPa
 import { createLedgerRepository, ledgerHashAt, ledgerHeadSummary, ledgerSummaryPage, streamLedgerEntries } from '../ledger/repository.ts';
 import { createPublicationRepository } from '../publication/repository.ts';
 import { ledgerBodySlices } from '../ledger/stream.ts';
-import { badRequest } from '../errors.ts';
+import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { createDisclosureRepository, type NamedCode, type PublicPlanRow, type TaskRow } from './repository.ts';
 import { createPublishedRepository } from './published-repository.ts';
 
@@ -30,6 +30,8 @@ export interface PlanDetail {
   scheme: PublicPlanRow['scheme'];
   windowFrom: string | null;
   windowTo: string | null;
+  /** The published annual programme (计划公告) and batch the plan carries out. */
+  programme: PublicPlanRow['programme'];
   commit: PublicPlanRow['commit'];
   committedAt: string;
   /** The records revision of the plan's commit (1: recorded before revision 2, no entropyAt or poolRule). */
@@ -97,25 +99,12 @@ const NAMES_BATCH = 5000;
 const CURSOR_TAG = 'e1:';
 
 export function encodeTaskCursor(entityId: string): string {
-  return Buffer.from(CURSOR_TAG + entityId, 'utf8').toString('base64url');
+  return encodeCursor(CURSOR_TAG, entityId);
 }
 
 /** The entity id a cursor names; a bad request (naming `cursor`) for anything we did not hand out. */
 export function decodeTaskCursor(cursor: string): string {
-  const bad = () => badRequest('invalid cursor', [{ field: 'cursor', message: 'not a cursor of this list: use `next` of the previous page' }]);
-  if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw bad();
-  const bytes = Buffer.from(cursor, 'base64url');
-  // strict: the bytes must be valid UTF-8 and encode back to the same cursor
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw bad();
-  }
-  if (bytes.toString('base64url') !== cursor || !text.startsWith(CURSOR_TAG)) throw bad();
-  const entityId = text.slice(CURSOR_TAG.length);
-  if (entityId === '' || /[\u0000-\u001f\u007f]/.test(entityId)) throw bad();
-  return entityId;
+  return decodeCursor(cursor, CURSOR_TAG);
 }
 
 /** Which task members the public draw record carries: seq in revision 1 or on a public scheme, grade on a public scheme. */
@@ -159,6 +148,7 @@ export function createDisclosureService(database: Database, options: { ledgerFul
       departments: named.departments,
       gradeScheme: { code: p.scheme.code, name: p.scheme.name, public: p.scheme.public },
       window: p.windowFrom && p.windowTo ? { from: p.windowFrom, to: p.windowTo } : null,
+      programme: p.programme,
       commit: p.commit,
     };
   }
@@ -186,6 +176,7 @@ export function createDisclosureService(database: Database, options: { ledgerFul
       scheme: p.scheme,
       windowFrom: p.windowFrom,
       windowTo: p.windowTo,
+      programme: p.programme,
       commit: p.commit,
       committedAt: p.committedAt,
       records: recordsRevision(p.commit),

@@ -36,7 +36,8 @@ import { conflict, notFound, unprocessable } from '../errors.ts';
 import { appendLedgerEntry, appendLedgerEntryWithText } from '../ledger/repository.ts';
 import { createPlanRepository, type PlanRow } from '../plans/repository.ts';
 import { toInput, validatePlan } from '../plans/service.ts';
-import { loadPlanContext, poolExclusions, type PlanContext } from './pool.ts';
+import { planBudget, programmeDraftProblem } from '../programmes/service.ts';
+import { loadPlanContext, type PlanContext } from './pool.ts';
 import { commitLedgerBody, drawLedgerBody, drawRecordOf, drawRecordText, fullRecordJson } from './records.ts';
 import { bundleReadme, bundleStream } from './bundle.ts';
 import { createLedgerRepository } from '../ledger/repository.ts';
@@ -204,7 +205,7 @@ export function createDrawService(database: Database, options: { taskBatch?: num
         const ctx = await revalidate(tx, row);
         const now = new Date();
         const build = await buildSnapshots(tx, ctx, now, 20);
-        const excluded = await poolExclusions(tx, ctx, now);
+        const { excluded } = build;
         const strata = ctx.scheme.grades.map((g, i) => {
           const s = build.strata[i];
           return {
@@ -221,6 +222,7 @@ export function createDrawService(database: Database, options: { taskBatch?: num
         const overallRatio = population === 0 ? 0 : drawn / population;
         const inspectors = inspectorLoad(ctx.plan.inspectorsPerTask, build.inspectors, drawn);
         const warnings = previewWarnings({ schemePublic: ctx.scheme.public, strata, inspectors, population, drawn }, maxAverageLoad);
+        const programme = await planBudget(tx, row, new Map(strata.map((x) => [x.grade, x.drawn])), now);
         return {
           planId: id,
           computedAt: now.toISOString(),
@@ -237,7 +239,8 @@ export function createDrawService(database: Database, options: { taskBatch?: num
             yearly: excluded.yearly,
             frequency: excluded.frequency,
           },
-          warnings,
+          budget: programme.budget,
+          warnings: [...warnings, ...programme.warnings],
           problems: build.problems,
         };
       });
@@ -262,6 +265,9 @@ export function createDrawService(database: Database, options: { taskBatch?: num
         if (row.status !== 'draft') throw conflict(`plan ${id} is ${row.status}: only a draft can be committed`);
         const entropyAt = announcedEntropyAt(body.entropyAt, row.entropyAt, new Date());
         const ctx = await revalidate(tx, row);
+        const draftProgramme = await programmeDraftProblem(tx, row.programmeId);
+        if (draftProgramme !== null)
+          throw unprocessable(`cannot commit plan ${id}: ${draftProgramme}`, [{ field: 'programme', message: draftProgramme }]);
         const poolAt = new Date();
         const build = await buildSnapshots(tx, ctx, poolAt, 1);
         const problem = build.problems[0];
@@ -272,7 +278,7 @@ export function createDrawService(database: Database, options: { taskBatch?: num
             build.problems.map((p) => ({ field, message: p.message })),
           );
         }
-        const excluded = await poolExclusions(tx, ctx, poolAt);
+        const { excluded } = build;
         const serverSeed = randomBytes(32).toString('hex');
         const committedAt = new Date();
         announcedEntropyAt(body.entropyAt, row.entropyAt, committedAt); // still later than the commit, after the pool's read
@@ -295,6 +301,8 @@ export function createDrawService(database: Database, options: { taskBatch?: num
             excludedInactive: excluded.inactive,
             excludedYearly: excluded.yearly,
             excludedFrequency: excluded.frequency,
+            // The annual programme (计划公告, in the ledger) and batch the plan carries out, bound into the commitment.
+            ...(row.programmeId !== null && row.batch !== null ? { programme: row.programmeId, batch: row.batch } : {}),
           },
         });
         const files = { entitySnapshot: build.entitySnapshot, inspectorSnapshot: build.inspectorSnapshot, recusalSnapshot: build.recusalSnapshot };

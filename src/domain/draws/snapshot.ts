@@ -22,7 +22,7 @@ import {
 import type { InspectorRow, RecusalRow, SnapshotDigests } from '../../core/draw/types.ts';
 import type { CommitStratum } from '../../core/replay.ts';
 import { sha256Hex } from '../../core/sha256.ts';
-import { activeInspectorsOf, openPoolCursor, recusalsOf, type PlanContext } from './pool.ts';
+import { activeInspectorsOf, openPoolCursor, recusalsOf, type CandidateRow, type PlanContext, type PoolExclusions } from './pool.ts';
 import { nodeSha256 } from '../sha256.ts';
 
 export interface SnapshotProblem {
@@ -70,11 +70,23 @@ export interface SnapshotBuild {
   strata: CommitStratum[];
   inspectors: InspectorRow[];
   recusalCount: number;
+  /** The entities matching the filters and the target type that the pool leaves out, per exclusion. */
+  excluded: PoolExclusions;
   problems: SnapshotProblem[];
 }
 
+/** The batch's pool rows; the others are counted under their exclusion. */
+function poolRows(rows: CandidateRow[], excluded: PoolExclusions): CandidateRow[] {
+  const pool: CandidateRow[] = [];
+  for (const r of rows) {
+    if (r.excluded === null) pool.push(r);
+    else excluded[r.excluded]++;
+  }
+  return pool;
+}
+
 /**
- * Streams the pool inside `tx` and builds the three snapshot files.
+ * Streams the pool inside `tx` and builds the three snapshot files, counting what the pool leaves out in the same pass.
  * `problems` lists what would make a commit fail (at most `maxProblems` of each kind): invalid ids,
  * grades outside the scheme, an empty pool, entities that cannot get k non-recused inspectors.
  */
@@ -104,13 +116,14 @@ export async function buildSnapshots(tx: Executor, ctx: PlanContext, now: Date, 
     batch.catch(() => {}); // awaited below; if serializing a batch throws first, this one must not go unhandled
     return batch;
   };
+  const excluded: PoolExclusions = { inactive: 0, cooldown: 0, yearly: 0, frequency: 0 };
   let next = fetchBatch();
   for (;;) {
     const rows = await next;
     if (rows.length === 0) break;
     // The next batch is read by the database while this one is checked and serialized.
     next = fetchBatch();
-    builder.addBatch(rows);
+    builder.addBatch(poolRows(rows, excluded));
   }
   await cursor.close();
   const entities = builder.finish();
@@ -148,6 +161,7 @@ export async function buildSnapshots(tx: Executor, ctx: PlanContext, now: Date, 
     strata: gradeOrder.map((grade, i) => ({ grade, population: entities.populations[i], ratioBp: plan.ratiosBp[grade] })),
     inspectors,
     recusalCount: recusals.length,
+    excluded,
     problems,
   };
 }

@@ -34,12 +34,16 @@ export interface PlanValues {
   witnesses: string[];
   windowFrom: string | null;
   windowTo: string | null;
+  /** The annual programme and batch the plan carries out (both or neither). */
+  programmeId: string | null;
+  batch: number | null;
 }
 
 export interface PlanListFilter {
   status?: PlanStatus;
   department?: string;
   item?: string;
+  programme?: string;
 }
 
 const byteOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -99,6 +103,7 @@ function toPlanJson(row: PlanRow, extras: Extras | undefined): PlanJson {
     entropyAt: commit ? (commit.entropyAt ?? null) : (row.entropyAt?.toISOString() ?? null),
     witnesses: row.witnesses,
     window: row.windowFrom && row.windowTo ? { from: row.windowFrom, to: row.windowTo } : null,
+    programme: row.programmeId !== null && row.batch !== null ? { id: row.programmeId, batch: row.batch } : null,
     createdBy: row.createdBy,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
@@ -139,6 +144,7 @@ export function createPlanRepository(db: Executor) {
         filter.status ? eq(plans.status, filter.status) : undefined,
         filter.department ? arrayContains(plans.departments, [filter.department]) : undefined,
         filter.item ? arrayContains(plans.items, [filter.item]) : undefined,
+        filter.programme ? eq(plans.programmeId, filter.programme) : undefined,
       );
       const rows = await db.select().from(plans).where(where).orderBy(desc(plans.createdAt), desc(plans.id)).limit(limit).offset(offset);
       const [{ total }] = await db.select({ total: count() }).from(plans).where(where);

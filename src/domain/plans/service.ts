@@ -6,9 +6,11 @@ import { GradeResolutionError, resolveRatiosBp } from '../../core/grade-schemes.
 import { canonicalJson } from '../../core/jcs.ts';
 import { sha256Hex } from '../../core/sha256.ts';
 import { witnessNameError } from '../../core/ceremony.ts';
+import { MIN_LAW_ENFORCEMENT_OFFICERS } from '../../core/law.ts';
 import type { Equal } from '../../schemas/common.ts';
 import type { PlanInput, PlanJson, PlanPatch, PlanStatus as PlanStatusSchema } from '../../schemas/plans.ts';
 import { conflict, notFound, unprocessable, type ErrorDetail } from '../errors.ts';
+import { checkPlanProgramme } from '../programmes/service.ts';
 import { createPlanRepository, findGradeScheme, findItems, type PlanListFilter, type PlanRow, type PlanValues } from './repository.ts';
 import type { PlanStatus } from './status.ts';
 
@@ -16,7 +18,7 @@ import type { PlanStatus } from './status.ts';
 const _statuses: Equal<Static<typeof PlanStatusSchema>, PlanStatus> = true;
 
 /** 行政处罚法 第四十二条: 执法人员不得少于两人. */
-const MIN_INSPECTORS_PER_DEPARTMENT = 2;
+const MIN_INSPECTORS_PER_DEPARTMENT = MIN_LAW_ENFORCEMENT_OFFICERS;
 
 const byteOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -153,6 +155,8 @@ export async function validatePlan(q: Executor, input: PlanInput): Promise<PlanV
 
   const filters = normalizeFilters(input.filters);
   const targeting = checkTargeting(input, filters, add);
+  const programme = { programme: input.programme ?? null, batch: input.batch ?? null };
+  await checkPlanProgramme(q, { items: input.items, ...programme, window }, add);
 
   if (details.length > 0) throw unprocessable(details[0].message, details);
   return {
@@ -171,6 +175,8 @@ export async function validatePlan(q: Executor, input: PlanInput): Promise<PlanV
     witnesses,
     windowFrom: window?.from ?? null,
     windowTo: window?.to ?? null,
+    programmeId: programme.programme,
+    batch: programme.batch,
   };
 }
 
@@ -189,6 +195,8 @@ export function toInput(row: PlanRow): PlanInput {
     entropyAt: row.entropyAt?.toISOString() ?? null,
     witnesses: row.witnesses,
     window: row.windowFrom && row.windowTo ? { from: row.windowFrom, to: row.windowTo } : null,
+    programme: row.programmeId,
+    batch: row.batch,
   };
 }
 
@@ -200,6 +208,8 @@ function merged(row: PlanRow, patch: PlanPatch): PlanInput {
   if (patch.baseRatioBp !== undefined && patch.ratiosBp === undefined) delete out.ratiosBp;
   // New filters without a targeting: it follows them again, as on creation.
   if (patch.filters !== undefined && patch.targeting === undefined) delete out.targeting;
+  // Leaving the programme leaves its batch.
+  if (patch.programme === null && patch.batch === undefined) out.batch = null;
   return out;
 }
 

@@ -5,6 +5,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { execRows, type Executor } from '../../db/client.ts';
 import { planDraws, plans, publications, results } from '../../db/schema.ts';
+import { MIN_LAW_ENFORCEMENT_OFFICERS } from '../../core/law.ts';
 import { isoDate, isoInstant } from '../../db/sql.ts';
 import type { PublicationJson } from '../../schemas/results.ts';
 import { departmentsOf } from '../results/repository.ts';
@@ -31,6 +32,10 @@ export interface CandidateRow {
   entity_id: string;
   result_code: string;
   inspected_on: string;
+  /** How many inspectors signed it (行政处罚法 第四十二条: it is published with two). */
+  signatures: number | string;
+  /** Two, or the department's members of the team where an old plan sent fewer. */
+  signatures_needed: number | string;
 }
 
 export type NewPublication = typeof publications.$inferInsert;
@@ -105,7 +110,10 @@ export function createPublicationRepository(db: Executor) {
     candidates(planId: string, correctsId: number | null, department: string | null): Promise<CandidateRow[]> {
       return execRows<CandidateRow>(
         db,
-        sql`SELECT r.id, r.department_code, t.seq, t.entity_id, r.result_code, ${isoDate(sql`r.inspected_on`)} AS inspected_on
+        sql`SELECT r.id, r.department_code, t.seq, t.entity_id, r.result_code, ${isoDate(sql`r.inspected_on`)} AS inspected_on,
+                   (SELECT count(*) FROM result_signatures s WHERE s.result_id = r.id) AS signatures,
+                   (SELECT LEAST(${MIN_LAW_ENFORCEMENT_OFFICERS}, count(*))::int FROM unnest(t.team_departments) AS d(code) WHERE d.code = r.department_code)
+                     AS signatures_needed
               FROM results r JOIN tasks t ON t.id = r.task_id
              WHERE t.plan_id = ${planId} AND r.publication_id IS NULL
                AND ${department === null ? sql`true` : sql`r.department_code = ${department}`}

@@ -9,7 +9,8 @@ import type { PublicationJson, PublicationScope, PublishedTask, PublishInput, Pu
 import { conflict, notFound, unprocessable } from '../errors.ts';
 import { appendLedgerEntry } from '../ledger/repository.ts';
 import { createResultRepository } from '../results/repository.ts';
-import { createPublicationRepository, type PublicationRepository } from './repository.ts';
+import { createFollowUpRepository } from '../follow-ups/repository.ts';
+import { createPublicationRepository, type CandidateRow, type PublicationRepository } from './repository.ts';
 
 /** The body of a `results.published` ledger entry: strings and integers only (JCS, spec §6). */
 interface PublicationBody {
@@ -84,6 +85,26 @@ function publishedTasks(
     .sort((a, b) => compareUtf8(a.entityId, b.entityId) || compareUtf8(a.department ?? '', b.department ?? ''));
 }
 
+/**
+ * The candidates two inspectors have signed (行政处罚法 第四十二条; all of the department's members of the team, where a
+ * plan from before the two-inspector rule sent only one). Scope "all" means every result: one still awaiting a
+ * signature refuses the publication (422, naming each); "finished" publishes the signed ones and leaves the rest.
+ */
+function signedOnly(pending: CandidateRow[], scope: PublicationScope, planId: string): CandidateRow[] {
+  const signed = (c: CandidateRow) => Number(c.signatures) >= Number(c.signatures_needed);
+  const unsigned = pending.filter((c) => !signed(c));
+  if (scope === 'all' && unsigned.length > 0) {
+    throw unprocessable(
+      `${unsigned.length} result(s) of plan ${planId} await a signature; two inspectors sign each result before it is published`,
+      unsigned.map((c) => ({
+        field: 'tasks',
+        message: `task seq ${c.seq} (entity ${c.entity_id}, ${c.department_code}) has ${Number(c.signatures)} of ${Number(c.signatures_needed)} signatures`,
+      })),
+    );
+  }
+  return pending.filter(signed);
+}
+
 export function createPublicationService(database: Database) {
   const { db } = database;
   const publications = createPublicationRepository(db);
@@ -110,13 +131,15 @@ export function createPublicationService(database: Database) {
 
         const corrects = await correctedPublication(repo, planId, input, plan.departments);
         const department = input.department ?? null;
-        const candidates = await repo.candidates(planId, corrects?.id ?? null, department);
+        const pending = await repo.candidates(planId, corrects?.id ?? null, department);
+        const candidates = signedOnly(pending, input.scope, planId);
         if (candidates.length === 0) {
           const of = department === null ? '' : ` of ${department}`;
+          const unsigned = pending.length > 0 ? `: ${pending.length} await their second signature (行政处罚法 第四十二条)` : '';
           throw conflict(
             corrects
-              ? `no pending corrections${of} of results published in publication ${corrects.number}`
-              : `plan ${planId} has no unpublished results${of}`,
+              ? `no pending corrections${of} of results published in publication ${corrects.number}${unsigned}`
+              : `plan ${planId} has no unpublished results${of} ready to publish${unsigned}`,
           );
         }
 
@@ -153,6 +176,11 @@ export function createPublicationService(database: Database) {
           candidates.map((c) => Number(c.id)),
           id,
           publishedAt,
+        );
+        // A published 责令改正 with a deadline is due for its 复查 (限期整改); a correction without one lifts it.
+        await createFollowUpRepository(tx).fromPublishedResults(
+          tx,
+          candidates.map((c) => Number(c.id)),
         );
         return {
           id,

@@ -24,7 +24,7 @@ export const CSV_HEADER = [
 ];
 
 /** RFC 4180 quoting; a leading = + - @ is defused with an apostrophe so spreadsheets never run it as a formula. */
-function csvCell(value: string | number | null): string {
+export function csvCell(value: string | number | null): string {
   let s = value === null ? '' : String(value);
   if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;

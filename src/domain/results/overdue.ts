@@ -1,8 +1,10 @@
 /**
  * The overdue list (谁检查、谁录入、谁公开 within N working days): tasks of drawn plans whose result is late
- * or due soon, with each one's deadline and the working days left.
- * - not-published: a first result is recorded but unpublished; deadline = inspectedOn + N working days;
- * - no-result: nothing recorded; deadline = the end of the plan's inspection window.
+ * or due soon, with each one's deadline and the working days left, one item per task and department (a joint
+ * plan's task, 部门联合抽查, has one result per department of its team, and each is due on its own):
+ * - not-published: the department's first result is recorded but unpublished; deadline = its inspectedOn + N
+ *   working days;
+ * - no-result: the department has recorded nothing; deadline = the end of the plan's inspection window.
  */
 import { addWorkingDays, latestStartWithin, workingDaysBetween, type Calendar } from '../../core/calendar.ts';
 import type { OverdueItem } from '../../schemas/results.ts';
@@ -32,7 +34,7 @@ export function overdueFilter(q: OverdueParams, calendar: Calendar): OverdueFilt
   };
 }
 
-/** The items of the candidate rows, sorted by deadline (the most overdue first). */
+/** The items of the candidate rows, sorted by deadline (the most overdue first), then plan, seq and department. */
 export function overdueItems(rows: OverdueRow[], q: OverdueParams, calendar: Calendar): OverdueItem[] {
   // Many rows share a date: compute each deadline and each "days left" once.
   const deadlines = new Map<string, string>();
@@ -47,6 +49,14 @@ export function overdueItems(rows: OverdueRow[], q: OverdueParams, calendar: Cal
     if (n === undefined) left.set(deadline, (n = workingDaysBetween(q.today, deadline, calendar)));
     return n;
   };
+  // Teams repeat across a plan's tasks: sort each distinct team's departments once.
+  const teams = new Map<string, string[]>();
+  const departmentsOf = (team: string | null) => {
+    if (!team) return [];
+    let d = teams.get(team);
+    if (d === undefined) teams.set(team, (d = [...new Set(team.split(','))].sort()));
+    return d;
+  };
   const items = rows.map((r): OverdueItem => {
     const deadline = r.kind === 'not-published' ? deadlineOf(r.inspected_on!) : r.window_to!;
     return {
@@ -56,7 +66,8 @@ export function overdueItems(rows: OverdueRow[], q: OverdueParams, calendar: Cal
       seq: Number(r.seq),
       entityId: r.entity_id,
       entityName: r.entity_name,
-      departments: r.departments ? r.departments.split(',').sort() : [],
+      department: r.department,
+      departments: departmentsOf(r.departments),
       kind: r.kind,
       inspectedOn: r.inspected_on,
       deadline,
@@ -64,8 +75,6 @@ export function overdueItems(rows: OverdueRow[], q: OverdueParams, calendar: Cal
       workingDaysLeft: leftUntil(deadline),
     };
   });
-  return items.sort(
-    (a, b) =>
-      (a.deadline < b.deadline ? -1 : a.deadline > b.deadline ? 1 : 0) || (a.planId < b.planId ? -1 : a.planId > b.planId ? 1 : 0) || a.seq - b.seq,
-  );
+  const order = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  return items.sort((a, b) => order(a.deadline, b.deadline) || order(a.planId, b.planId) || a.seq - b.seq || order(a.department, b.department));
 }

@@ -13,6 +13,7 @@ import { execRows, type Executor } from '../../db/client.ts';
 import { followUpActions, plans, publications, resultCodes, resultHistory, results } from '../../db/schema.ts';
 import { chinaDateOf, isoDate } from '../../db/sql.ts';
 import { textArray } from '../disclosure/items.ts';
+import { MIN_LAW_ENFORCEMENT_OFFICERS } from '../../core/law.ts';
 import type { HistoryAction, OverdueKind, ResultValues } from '../../schemas/results.ts';
 
 const corrected = alias(results, 'corrected');
@@ -30,6 +31,8 @@ const versionColumns = {
   followUpLabel: followUpActions.label,
   followUpDeadline: results.followUpDeadline,
   attachments: results.attachments,
+  mode: results.mode,
+  plannedMode: sql<string>`(SELECT mt.mode FROM tasks mt WHERE mt.id = ${results.taskId})`,
   correctsVersion: corrected.version,
   createdBy: results.createdBy,
   createdByInspector: results.createdByInspector,
@@ -40,6 +43,13 @@ const versionColumns = {
   publicationId: results.publicationId,
   publicationNumber: publications.number,
   publishedAt: results.publishedAt,
+  /** The inspectors who signed this version (行政处罚法 第四十二条), as JSON [{inspectorId, signedAt}], first signed first. */
+  signatures: sql<unknown>`(SELECT coalesce(json_agg(json_build_object('inspectorId', s.inspector_id, 'signedAt',
+      to_char(s.signed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) ORDER BY s.signed_at, s.inspector_id), '[]'::json)
+      FROM result_signatures s WHERE s.result_id = ${results.id})`,
+  /** Signatures it needs: two, or all the department's members of the team where a plan from before the two-inspector rule sent fewer. */
+  signaturesNeeded: sql<number>`(SELECT LEAST(${MIN_LAW_ENFORCEMENT_OFFICERS}, count(*))::int FROM tasks st CROSS JOIN LATERAL unnest(st.team_departments) AS sd(code)
+      WHERE st.id = ${results.taskId} AND sd.code = ${results.departmentCode})`,
 };
 
 export type ResultVersion = Awaited<ReturnType<ResultRepository['versions']>>[number];
@@ -56,6 +66,8 @@ export interface TaskContext {
   plan_id: string;
   plan_status: string;
   drawn_on: string;
+  /** The inspection mode the task's grade calls for. */
+  mode: string;
   /** The departments that record a result for the task, in team order (see `departmentsOf`). */
   departments: string[];
 }
@@ -67,18 +79,22 @@ export interface OverdueRow {
   seq: number;
   entity_id: string;
   entity_name: string;
+  /** The department whose result is late or due. */
+  department: string;
   kind: OverdueKind;
   inspected_on: string | null;
   window_to: string | null;
+  /** The team's departments, one per member, comma-separated (repeats are removed in JS, once per distinct team). */
   departments: string | null;
 }
 
 export interface OverdueFilter {
   /** Recorded results inspected on or before this date. */
   inspectedBy: string;
-  /** Tasks without a result whose window ends on or before this date. */
+  /** Departments without a result on a task whose window ends on or before this date. */
   windowEndsBy: string;
   plan?: string;
+  /** Only this department's rows (not every row of a task whose team it is on). */
   department?: string;
 }
 
@@ -169,7 +185,7 @@ export function createResultRepository(db: Executor) {
       // Locking the task serializes writers of the same task (version numbers, the one pending version).
       const [task] = await execRows<TaskContext>(
         db,
-        sql`SELECT t.id, t.plan_id, p.status AS plan_status,
+        sql`SELECT t.id, t.plan_id, p.status AS plan_status, t.mode,
                    ${chinaDateOf(sql`COALESCE(d.drawn_at, t.created_at)`)} AS drawn_on, ${departmentsOf(sql`t`, sql`p`)} AS departments
               FROM tasks t JOIN plans p ON p.id = t.plan_id LEFT JOIN plan_draws d ON d.plan_id = t.plan_id
              WHERE t.id = ${taskId} FOR UPDATE OF t`,
@@ -184,6 +200,16 @@ export function createResultRepository(db: Executor) {
              WHERE t.id = ${taskId} AND m.inspector_id = ${inspectorId}`,
       );
       return rows.map((r) => r.code);
+    },
+    /** Signs a pending version (a second signature by the same inspector changes nothing). */
+    async sign(resultId: number, inspectorId: string, tokenId: string): Promise<void> {
+      await db.execute(
+        sql`INSERT INTO result_signatures (result_id, inspector_id, token_id) VALUES (${resultId}, ${inspectorId}, ${tokenId}) ON CONFLICT DO NOTHING`,
+      );
+    },
+    /** An amended version was not what was signed: its signatures go. */
+    async clearSignatures(resultId: number): Promise<void> {
+      await db.execute(sql`DELETE FROM result_signatures WHERE result_id = ${resultId}`);
     },
     async insertVersion(taskId: number, department: string, version: number, values: ResultValues, correctsResultId: number | null, who: ChangedBy) {
       const [row] = await db
@@ -240,35 +266,36 @@ export function createResultRepository(db: Executor) {
     },
 
     /**
-     * Tasks of drawn plans with a first result recorded and unpublished (not-published), or with no
-     * result (no-result), within the filter's date bounds.
+     * One row per task and department (谁检查、谁录入、谁公开) of drawn plans: the department's first result is
+     * recorded and unpublished (not-published), or the department has recorded nothing (no-result), within the
+     * filter's date bounds. A joint plan's task where SCJG has recorded and WJW has not gives a row for each.
      */
     overdueCandidates(f: OverdueFilter): Promise<OverdueRow[]> {
-      const filters: SQL[] = [sql`p.status = 'drawn'`];
-      if (f.plan !== undefined) filters.push(sql`t.plan_id = ${f.plan}`);
-      if (f.department !== undefined) {
-        filters.push(sql`t.team_departments @> ARRAY[${f.department}]::text[]`);
-      }
-      const where = sql.join(filters, sql` AND `);
+      const byPlan = (col: SQL) => (f.plan === undefined ? sql`true` : sql`${col} = ${f.plan}`);
+      const byDepartment = (col: SQL) => (f.department === undefined ? sql`true` : sql`${col} = ${f.department}`);
       return execRows<OverdueRow>(
         db,
         sql`SELECT t.id::text AS task_id, t.plan_id, p.title AS plan_title, t.seq, t.entity_id, e.name AS entity_name,
-                   x.kind, ${isoDate(sql`x.inspected_on`)} AS inspected_on, ${isoDate(sql`p.window_to`)} AS window_to,
-                   (SELECT string_agg(DISTINCT d, ',') FROM unnest(t.team_departments) d) AS departments
-              FROM tasks t
+                   x.department, x.kind, ${isoDate(sql`x.inspected_on`)} AS inspected_on, ${isoDate(sql`p.window_to`)} AS window_to,
+                   array_to_string(t.team_departments, ',') AS departments
+              FROM (
+                    -- each department's deadline runs from its own inspection
+                    SELECT r.task_id, r.department_code AS department, 'not-published' AS kind, r.inspected_on FROM results r
+                     WHERE r.publication_id IS NULL AND r.corrects_result_id IS NULL AND r.inspected_on <= ${f.inspectedBy}::date
+                       AND ${byDepartment(sql`r.department_code`)}
+                    UNION ALL
+                    -- a department of the task (departmentsOf: as a result write checks it) without any result
+                    SELECT t2.id, d.code, 'no-result', NULL::date
+                      FROM tasks t2 JOIN plans p2 ON p2.id = t2.plan_id
+                     CROSS JOIN LATERAL unnest(${departmentsOf(sql`t2`, sql`p2`)}) AS d(code)
+                     WHERE p2.status = 'drawn' AND p2.window_to IS NOT NULL AND p2.window_to <= ${f.windowEndsBy}::date
+                       AND ${byPlan(sql`t2.plan_id`)} AND ${byDepartment(sql`d.code`)}
+                       AND NOT EXISTS (SELECT 1 FROM results r2 WHERE r2.task_id = t2.id AND r2.department_code = d.code)
+                   ) x
+              JOIN tasks t ON t.id = x.task_id
               JOIN plans p ON p.id = t.plan_id
               JOIN entities e ON e.id = t.entity_id
-              JOIN (
-                    -- a joint task with several pending results is listed once, by the earliest inspection
-                    (SELECT DISTINCT ON (r.task_id) r.task_id, 'not-published' AS kind, r.inspected_on FROM results r
-                      WHERE r.publication_id IS NULL AND r.corrects_result_id IS NULL AND r.inspected_on <= ${f.inspectedBy}::date
-                      ORDER BY r.task_id, r.inspected_on)
-                    UNION ALL
-                    SELECT t2.id, 'no-result', NULL::date FROM tasks t2 JOIN plans p2 ON p2.id = t2.plan_id
-                     WHERE p2.window_to IS NOT NULL AND p2.window_to <= ${f.windowEndsBy}::date
-                       AND NOT EXISTS (SELECT 1 FROM results r2 WHERE r2.task_id = t2.id)
-                   ) x ON x.task_id = t.id
-             WHERE ${where}`,
+             WHERE p.status = 'drawn' AND ${byPlan(sql`t.plan_id`)}`,
       );
     },
 

@@ -15,6 +15,8 @@ export interface ResultContext {
   action: FollowUpActionRow | null;
   /** Today in China. */
   today: string;
+  /** The mode the grade called for (the task's): the default of the mode used. */
+  plannedMode: string;
 }
 
 /** Exactly the ResultValues members of `r` (which may carry more), attachments without empty fields. */
@@ -25,6 +27,7 @@ export const valuesOf = (r: ResultValues): ResultValues => ({
   followUp: r.followUp,
   followUpDeadline: r.followUpDeadline,
   attachments: r.attachments.map((a) => ({ name: a.name, ...(a.uri ? { uri: a.uri } : {}), ...(a.sha256 ? { sha256: a.sha256 } : {}) })),
+  mode: r.mode ?? null,
 });
 
 function codeProblems(input: ResultInput, { code, action, departments }: ResultContext): ErrorDetail[] {
@@ -81,5 +84,6 @@ export function checkResult(input: ResultInput, ctx: ResultContext): ResultValue
     followUp: input.followUp,
     followUpDeadline: input.followUpDeadline ?? null,
     attachments: (input.attachments ?? []).map((a) => ({ ...a, ...(a.sha256 ? { sha256: a.sha256.toLowerCase() } : {}) })),
+    mode: input.mode ?? ctx.plannedMode,
   });
 }

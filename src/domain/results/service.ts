@@ -2,7 +2,8 @@
  * Results of tasks (检查结果): entry, amendment, corrections and the audit trail, by the task's team
  * (谁检查、谁录入) or a planner; and the reports on them: the overdue list and the results.csv export.
  */
-import type { Database, Tx } from '../../db/client.ts';
+import { jsonValue, type Database, type Tx } from '../../db/client.ts';
+import { inspectionModeLabel } from '../../core/result-codes.ts';
 import { addWorkingDays, chinaDate, type Calendar } from '../../core/calendar.ts';
 import type { HistoryAction, HistoryEntryJson, OverduePage, OverdueQuery, ResultInput, ResultJson, ResultValues } from '../../schemas/results.ts';
 import type { Principal } from '../access/service.ts';
@@ -19,6 +20,7 @@ import { checkResult, valuesOf } from './rules.ts';
 
 /** The JSON of a version; `calendar` and `workingDays` give the disclosure deadline. */
 function resultJson(v: ResultVersion, calendar: Calendar, workingDays: number): ResultJson {
+  const signatures = jsonValue<ResultJson['signatures']>(v.signatures) ?? [];
   return {
     taskId: v.taskId,
     department: v.department,
@@ -31,6 +33,9 @@ function resultJson(v: ResultVersion, calendar: Calendar, workingDays: number): 
     followUpLabel: v.followUpLabel,
     followUpDeadline: v.followUpDeadline,
     attachments: v.attachments,
+    mode: v.mode,
+    modeLabel: v.mode === null ? null : inspectionModeLabel(v.mode),
+    plannedMode: v.plannedMode,
     correctsVersion: v.correctsVersion,
     disclosureDeadline: addWorkingDays(v.inspectedOn, workingDays, calendar),
     createdAt: v.createdAt.toISOString(),
@@ -40,6 +45,8 @@ function resultJson(v: ResultVersion, calendar: Calendar, workingDays: number): 
     published: v.publicationId !== null,
     publishedAt: v.publishedAt ? v.publishedAt.toISOString() : null,
     publication: v.publicationId !== null ? { id: v.publicationId, number: v.publicationNumber! } : null,
+    signatures,
+    awaitingSignatures: Math.max(0, Number(v.signaturesNeeded) - signatures.length),
   };
 }
 
@@ -62,7 +69,15 @@ async function validated(tx: Tx, task: TaskContext, department: string, input: R
   const catalog = createCatalogRepository(tx);
   const code = await catalog.getCode(input.resultCode);
   const action = await catalog.getAction(input.followUp);
-  return checkResult(input, { taskId: task.id, drawnOn: task.drawn_on, departments: [department], code, action, today: chinaDate(new Date()) });
+  return checkResult(input, {
+    taskId: task.id,
+    drawnOn: task.drawn_on,
+    departments: [department],
+    code,
+    action,
+    today: chinaDate(new Date()),
+    plannedMode: task.mode,
+  });
 }
 
 /** 422 unless `department` is one of the task's (the departments that record its results). */
@@ -144,11 +159,14 @@ async function amendPending(
       { field: 'correction', message: 'nothing published to correct' },
     ]);
   }
-  if (JSON.stringify(valuesOf(pending)) === JSON.stringify(values)) return;
+  if (JSON.stringify(valuesOf(pending)) === JSON.stringify(values)) return false;
   if (!(await repo.updatePending(pending.id, values, who))) {
     throw conflict(`the result of task ${taskId} was published meanwhile; send "correction": true to correct it`);
   }
   await repo.appendHistory(pending.id, taskId, pending.department, pending.version, 'amended', values, who);
+  // What was signed is no longer what it says.
+  await repo.clearSignatures(pending.id);
+  return true;
 }
 
 export function createResultService(database: Database, settings: DisclosureSettings) {
@@ -193,15 +211,47 @@ export function createResultService(database: Database, settings: DisclosureSett
         const values = await validated(tx, task, department, input);
         const latest = await repo.latest(taskId, department);
         const who = { tokenId: actor.tokenId, inspectorId: actor.inspectorId };
+        let created = false;
         if (!latest || latest.publicationId !== null) {
           await addVersion(repo, taskId, department, latest, input, values, who);
-          return { department, created: true };
+          created = true;
+        } else {
+          await amendPending(repo, taskId, latest, input, values, who);
         }
-        await amendPending(repo, taskId, latest, input, values, who);
-        return { department, created: false };
+        // An inspector who enters (or re-enters) a result signs it: the first of the two signatures.
+        if (actor.role === 'inspector' && actor.inspectorId) {
+          const written = (await repo.latest(taskId, department))!;
+          await repo.sign(written.id, actor.inspectorId, actor.tokenId);
+        }
+        return { department, created };
       });
       const latest = (await results.latest(taskId, written.department))!;
       return { created: written.created, result: resultJson(latest, await calendars.load(), workingDays) };
+    },
+
+    /**
+     * An inspector of the result's department on the task's team signs its pending version (行政处罚法 第四十二条:
+     * two officers); a planner cannot sign for them. 404 off the team, 403 for another department's result, 409
+     * when nothing is pending.
+     */
+    async sign(taskId: number, department: string | undefined, actor: Principal): Promise<ResultJson> {
+      const signed = await db.transaction(async (tx) => {
+        const repo = createResultRepository(tx);
+        const task = await repo.lockTask(taskId);
+        if (!task) throw notFound(`no task ${taskId}`);
+        await checkWriter(tx, taskId, actor);
+        if (actor.role !== 'inspector' || !actor.inspectorId) {
+          throw forbidden('a result is signed by the inspectors who did the inspection, with their own tokens');
+        }
+        const own = await writerDepartment(tx, task, actor, department);
+        const latest = await repo.latest(taskId, own);
+        if (!latest) throw conflict(`task ${taskId} has no result of ${own} to sign yet`);
+        if (latest.publicationId !== null) throw conflict(`the result of task ${taskId} (${own}) is published; a correction is signed anew`);
+        await repo.sign(latest.id, actor.inspectorId, actor.tokenId);
+        return own;
+      });
+      const latest = (await results.latest(taskId, signed))!;
+      return resultJson(latest, await calendars.load(), workingDays);
     },
 
     /** The latest version of a department's result, published or not (404 when there is none yet). */

@@ -47,6 +47,29 @@ ${list}`,
   });
 }
 
+/** Published 复查 outcomes of 责令改正 (限期整改), when there are any. */
+function followUpSection(e: PublicEntityDetail) {
+  if (e.followUps.length === 0) return '';
+  const rows = e.followUps.map(
+    (f) => html`<tr>
+<td data-label="抽查计划"><a href="/plans/${encodeURIComponent(f.planId)}">${f.planId}</a></td>
+<td data-label="检查部门">${f.department.name}</td>
+<td data-label="整改期限" class="nowrap">${f.dueOn}</td>
+<td data-label="复查日期" class="nowrap">${f.checkedOn}</td>
+<td data-label="复查结果"><span class="${f.outcome === 'rectified' ? 'result-ok' : 'result-bad'}">${f.outcomeLabel}</span>${
+      f.actions.length ? html`<div class="small">后续处置：${f.actions.map((a) => a.label).join('、')}</div>` : ''
+    }</td>
+<td data-label="公开时间" class="nowrap">${time(f.publishedAt)}</td>
+</tr>`,
+  );
+  return html`<h2 id="follow-ups">整改复查</h2>
+<div class="table-wrap"><table class="stack">
+<caption>责令限期改正后的复查结果（按复查日期从新到旧）</caption>
+<thead><tr><th scope="col">抽查计划</th><th scope="col">检查部门</th><th scope="col">整改期限</th><th scope="col">复查日期</th><th scope="col">复查结果</th><th scope="col">公开时间</th></tr></thead>
+<tbody>${rows}</tbody>
+</table></div>`;
+}
+
 export function entityPage(e: PublicEntityDetail): string {
   const rows = e.inspections.map(
     (t) => html`<tr>
@@ -77,6 +100,7 @@ ${
 <tbody>${rows}</tbody>
 </table></div>`
     : html`<p class="notice">暂无已公开的检查结果。</p>`
-}`,
+}
+${followUpSection(e)}`,
   });
 }

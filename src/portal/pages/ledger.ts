@@ -33,7 +33,7 @@ export function ledgerPage(v: LedgerView): string {
     (r) => html`<tr>
 <td class="num" data-label="序号">${r.seq}</td>
 <td data-label="类型">${LEDGER_KIND_LABEL[r.kind] ?? r.kind}</td>
-<td data-label="计划">${r.planId ? html`<a href="/plans/${encodeURIComponent(r.planId)}">${r.planId}</a>` : '—'}</td>
+<td data-label="计划">${r.planId ? html`<a href="/${r.kind === 'programme.published' ? 'programmes' : 'plans'}/${encodeURIComponent(r.planId)}">${r.planId}</a>` : '—'}</td>
 <td data-label="时间" class="nowrap">${time(r.at)}</td>
 <td data-label="哈希">${shortHash(r.hash)}</td>
 <td data-label="前一哈希">${shortHash(r.prevHash)}</td>

@@ -81,6 +81,8 @@ const POOL_RULE_KNOWN = new Set([
   'excludedInactive',
   'excludedYearly',
   'excludedFrequency',
+  'programme',
+  'batch',
 ]);
 
 const FILTER_MEMBERS = ['regions', 'types', 'industries', 'tags', 'licences'];
@@ -114,6 +116,11 @@ export function poolRuleList(rule: PoolRule, itemName: (code: string) => string)
   );
   if (rule.excludedYearly !== undefined) rows.push(html`<li>因一般检查事项本年度已抽查排除 ${num(n(rule.excludedYearly))} 家</li>`);
   if (rule.excludedFrequency !== undefined) rows.push(html`<li>因抽查频次规则排除 ${num(n(rule.excludedFrequency))} 家</li>`);
+  if (typeof rule.programme === 'string') {
+    rows.push(
+      html`<li>年度抽查工作计划：<a href="/programmes/${encodeURIComponent(rule.programme)}">${rule.programme}</a> 第 ${num(n(rule.batch))} 批</li>`,
+    );
+  }
   for (const [key, value] of Object.entries(rule)) {
     if (!POOL_RULE_KNOWN.has(key)) rows.push(html`<li>${key}：${list(value).join('、')}</li>`);
   }
@@ -240,6 +247,7 @@ ${d ? html`<a class="button" href="/verify/${id}">在浏览器中验证</a>` : '
 <dl class="kv">
 <dt>抽查事项</dt><dd><ul class="team">${p.items.map((i) => html`<li>${i.name} <span class="muted">（${i.code}${i.departmentName ? `，${i.departmentName}` : ''}）</span></li>`)}</ul></dd>
 <dt>实施部门</dt><dd>${p.departments.map((x) => x.name).join('、') || '—'}${p.departments.length > 1 ? '（部门联合抽查）' : ''}</dd>
+${p.programme ? html`<dt>年度计划</dt><dd><a href="/programmes/${encodeURIComponent(p.programme.id)}" id="programme-link">${p.programme.title}</a>，第 ${num(p.programme.batch)} 批</dd>` : ''}
 ${p.windowFrom || p.windowTo ? html`<dt>检查期限</dt><dd>${p.windowFrom ?? ''} 至 ${p.windowTo ?? ''}</dd>` : ''}
 <dt>分级分类标准</dt><dd>${p.scheme.name}${p.scheme.source ? html` <span class="muted">（${p.scheme.source}）</span>` : ''}</dd>
 <dt>对象总数</dt><dd>${num(pool)}</dd>

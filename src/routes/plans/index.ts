@@ -20,6 +20,7 @@ import {
   VoidBody,
   VoidResponse,
 } from '../../schemas/plans.ts';
+import { PROGRAMME_ID_PATTERN } from '../../schemas/programmes.ts';
 
 const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(
@@ -90,6 +91,7 @@ export default async function planRoutes(fastify: FastifyInstance) {
             status: Type.Optional(PlanStatus),
             department: Type.Optional(Type.String({ pattern: CODE_PATTERN, description: 'plans this department takes part in' })),
             item: Type.Optional(Type.String({ pattern: CODE_PATTERN, description: 'plans containing this item' })),
+            programme: Type.Optional(Type.String({ pattern: PROGRAMME_ID_PATTERN, description: 'plans of this annual programme' })),
           },
           { additionalProperties: false },
         ),
@@ -97,8 +99,8 @@ export default async function planRoutes(fastify: FastifyInstance) {
       },
     },
     async (request) => {
-      const { status, department, item, limit, offset } = request.query;
-      const { items, total } = await plans.list({ status, department, item }, limit, offset);
+      const { status, department, item, programme, limit, offset } = request.query;
+      const { items, total } = await plans.list({ status, department, item, programme }, limit, offset);
       return { items, total, limit, offset };
     },
   );

@@ -7,6 +7,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { createDisclosureService } from '../../domain/disclosure/service.ts';
+import publicProgrammeRoutes from './programmes.ts';
 import publicPlanRoutes from './plans.ts';
 import publicEntityRoutes from './entities.ts';
 import publicCodeRoutes from './codes.ts';
@@ -14,6 +15,7 @@ import publicCodeRoutes from './codes.ts';
 export default async function publicRoutes(app: FastifyInstance) {
   const disclosure = createDisclosureService(app.database);
   // In this order: it is the order of the paths in the OpenAPI document.
+  await app.register(publicProgrammeRoutes);
   await app.register(publicPlanRoutes, { disclosure });
   await app.register(publicEntityRoutes, { disclosure });
   await app.register(publicCodeRoutes, { disclosure });

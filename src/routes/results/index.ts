@@ -104,8 +104,9 @@ export default async function resultRoutes(fastify: FastifyInstance) {
         summary: 'Results that are late or due soon (谁检查、谁录入、谁公开 within N working days)',
         description:
           'Recorded results not yet published whose disclosure deadline (inspectedOn + N working days, holidays and ' +
-          '调休 counted) has passed or falls within `soon` working days; and tasks with no result whose plan window ' +
-          'has ended or ends within `soon` working days. Most overdue first. N is the service setting ' +
+          '调休 counted) has passed or falls within `soon` working days; and each department of a task’s team that has recorded ' +
+          'nothing once the plan window has ended or ends within `soon` working days. A joint plan’s task is listed once per ' +
+          'such department (`department`). Most overdue first. N is the service setting ' +
           'disclosureWorkingDays (SUICHA_DISCLOSURE_WORKING_DAYS, default 20).',
         security: bearer,
         querystring: OverdueQuery,

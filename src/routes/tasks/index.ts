@@ -8,7 +8,7 @@ import { Type } from 'typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { bearer, errorResponses, page } from '../../schemas/common.ts';
-import { HistoryEntry, Result, ResultEntryBody, ResultQuery } from '../../schemas/results.ts';
+import { HistoryEntry, Result, ResultEntryBody, ResultQuery, SignBody } from '../../schemas/results.ts';
 import { Task, TaskListQuery, TaskParams } from '../../schemas/tasks.ts';
 import { createResultService } from '../../domain/results/service.ts';
 import { createTaskService } from '../../domain/tasks/service.ts';
@@ -52,6 +52,28 @@ export default async function taskRoutes(fastify: FastifyInstance) {
       },
     },
     async (request) => tasks.get(request.principal!, request.params.id),
+  );
+
+  app.post(
+    '/tasks/:id/result/sign',
+    {
+      preHandler: app.requireRole('inspector'),
+      schema: {
+        tags: ['tasks'],
+        summary: 'Sign a task’s pending result (行政处罚法 第四十二条: two officers)',
+        description:
+          'A result is published only once two inspectors of its department on the task’s team have signed its pending version. ' +
+          'Entering or amending it as an inspector signs it too; any amendment of its values clears the signatures (what was ' +
+          'signed no longer says the same). Inspectors sign with their own tokens (planners cannot); `awaitingSignatures` in ' +
+          'the answer says how many are still needed. 404 off the team, 403 for another department’s result, 409 when there is ' +
+          'no pending version.',
+        security: bearer,
+        params: TaskParams,
+        body: SignBody,
+        response: { 200: Result, ...errorResponses(400, 401, 403, 404, 409, 422) },
+      },
+    },
+    async (request) => results.sign(request.params.id, request.body.department, request.principal!),
   );
 
   app.put(
