@@ -19,6 +19,7 @@ import entityRoutes from './routes/entities/index.ts';
 import gradeRoutes from './routes/grades/index.ts';
 import inspectorRoutes from './routes/inspectors/index.ts';
 import recusalRoutes from './routes/recusals/index.ts';
+import commitmentRoutes from './routes/commitments/index.ts';
 import programmeRoutes from './routes/programmes/index.ts';
 import planRoutes from './routes/plans/index.ts';
 import ledgerRoutes from './routes/ledger/index.ts';
@@ -56,6 +57,7 @@ const MANAGEMENT_ROUTES = [
   gradeRoutes,
   inspectorRoutes,
   recusalRoutes,
+  commitmentRoutes,
   programmeRoutes,
   planRoutes,
   taskRoutes,

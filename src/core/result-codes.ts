@@ -37,6 +37,9 @@ export const BUILTIN_RESULT_CODES: readonly ResultCodeDef[] = [
   { code: 'registration-cancelled', label: '已被撤销' },
   { code: 'moved-out', label: '已迁出' },
   { code: 'other-violation', label: '违反其他部门相关规定' },
+  // 履约践诺 checks of credit commitments (信用承诺): published, they set the commitment's outcome.
+  { code: 'fulfilled', label: '已履约' },
+  { code: 'unfulfilled', label: '未履约' },
 ];
 
 export const BUILTIN_FOLLOW_UP_ACTIONS: readonly FollowUpActionDef[] = [
@@ -87,3 +90,17 @@ export const INSPECTION_MODES = [
 export type InspectionMode = (typeof INSPECTION_MODES)[number]['code'];
 const MODE_LABELS = new Map<string, string>(INSPECTION_MODES.map((m) => [m.code, m.label]));
 export const inspectionModeLabel = (code: string) => MODE_LABELS.get(code) ?? code;
+
+/** Kinds of credit commitment (信用承诺), as the 重庆 list of 信用承诺政务事项 names them, and 信用修复. */
+export const COMMITMENT_KINDS = [
+  { code: 'notification', label: '告知承诺' },
+  { code: 'approval-substitute', label: '审批替代型承诺' },
+  { code: 'deficiency-acceptance', label: '容缺受理型承诺' },
+  { code: 'credit-repair', label: '信用修复承诺' },
+  { code: 'self-discipline', label: '行业自律承诺' },
+] as const;
+const COMMITMENT_KIND_LABELS = new Map<string, string>(COMMITMENT_KINDS.map((k) => [k.code, k.label]));
+export const commitmentKindLabel = (code: string) => COMMITMENT_KIND_LABELS.get(code) ?? code;
+
+/** The result codes of a 履约践诺 check: they set a commitment's outcome when published. */
+export const COMMITMENT_RESULT_CODES = { fulfilled: 'fulfilled', unfulfilled: 'unfulfilled' } as const;

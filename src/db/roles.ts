@@ -29,6 +29,8 @@ type Privilege = 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE';
 export const SERVICE_GRANTS: Record<string, { privileges: Privilege[]; columnUpdate?: string[] }> = {
   api_tokens: { privileges: ['SELECT', 'INSERT', 'UPDATE'] },
   calendar_days: { privileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'] },
+  // Imported (upserted), and their outcomes set by publications.
+  commitments: { privileges: ['SELECT', 'INSERT', 'UPDATE'] },
   current_grades: { privileges: ['SELECT', 'INSERT', 'UPDATE'] },
   departments: { privileges: ['SELECT', 'INSERT', 'UPDATE'] },
   entities: { privileges: ['SELECT', 'INSERT', 'UPDATE'] },

@@ -279,6 +279,11 @@ export interface PlanFilters {
   tags?: string[];
   /** any of these licence kinds */
   licences?: string[];
+  /** A commitment plan (履约践诺): entities with an open credit commitment whose checkBy falls in this window … */
+  commitmentsDueFrom?: string;
+  commitmentsDueTo?: string;
+  /** … of these kinds (any, when absent). */
+  commitmentKinds?: string[];
 }
 
 /** 定向抽查 (the pool narrowed by filters) or 不定向抽查 (the whole directory of the items' target type). */
@@ -740,4 +745,41 @@ export const resultSignatures = pgTable(
     signedAt: timestamp('signed_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.resultId, t.inspectorId] })],
+);
+
+/* ─── Credit commitments (信用承诺, 履约践诺) ─────────────────────────────────────────────────────── */
+
+/**
+ * The register of credit commitments an entity made (告知承诺, 信用修复承诺, …), imported from their source system by
+ * (source, reference). A commitment plan (filters commitmentsDueFrom/To) draws among the entities with open ones
+ * falling due in its window; a published result 已履约 / 未履约 of such a plan sets the outcome, which is exported back.
+ */
+export const commitments = pgTable(
+  'commitments',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    source: text('source').notNull(),
+    reference: text('reference').notNull(),
+    entityId: text('entity_id')
+      .notNull()
+      .references(() => entities.id),
+    kind: text('kind').notNull(),
+    madeOn: date('made_on').notNull(),
+    /** The end of the commitment's period: it is checked by then. */
+    checkBy: date('check_by').notNull(),
+    status: text('status').$type<'open' | 'fulfilled' | 'unfulfilled'>().notNull().default('open'),
+    outcomeResultId: bigint('outcome_result_id', { mode: 'number' }).references(() => results.id),
+    outcomePlanId: text('outcome_plan_id'),
+    outcomeAt: timestamp('outcome_at', { withTimezone: true, mode: 'date' }),
+    createdAt: created(),
+    updatedAt: updated(),
+  },
+  (t) => [
+    uniqueIndex('commitments_source_reference_idx').on(t.source, t.reference),
+    index('commitments_due_idx').on(t.status, t.checkBy, t.entityId),
+    index('commitments_entity_idx').on(t.entityId),
+    check('commitments_status_check', sql`${t.status} IN ('open', 'fulfilled', 'unfulfilled')`),
+    check('commitments_dates_check', sql`${t.checkBy} >= ${t.madeOn}`),
+    check('commitments_outcome_check', sql`(${t.status} = 'open') = (${t.outcomeResultId} IS NULL)`),
+  ],
 );

@@ -3,6 +3,7 @@ import { Type, type Static } from 'typebox';
 import { CODE_PATTERN, MultilineText, RatiosBp } from './common.ts';
 import { RegionCode } from './directories.ts';
 import { BATCHES_MAX, PreviewBudget, PROGRAMME_ID_PATTERN } from './programmes.ts';
+import { CommitmentKind } from './commitments.ts';
 import { CommitRecordSchema, DrawRecordSchema, FullDrawRecordSchema, HEX64 } from './records.ts';
 export const PLAN_ID_PATTERN = '^PLAN-[0-9]{4}-[0-9]{4,}$';
 const DATE = Type.String({ format: 'date', description: 'YYYY-MM-DD' });
@@ -32,6 +33,14 @@ const Filters = Type.Object(
     licences: Type.Optional(
       Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 50, description: 'entities holding any of these licence kinds' }),
     ),
+    commitmentsDueFrom: Type.Optional(
+      Type.String({
+        format: 'date',
+        description: 'a commitment plan (履约践诺): entities with an open credit commitment (信用承诺) whose checkBy is from this date …',
+      }),
+    ),
+    commitmentsDueTo: Type.Optional(Type.String({ format: 'date', description: '… to this date (give both)' })),
+    commitmentKinds: Type.Optional(Type.Array(CommitmentKind, { maxItems: 10, uniqueItems: true, description: '… of these kinds only' })),
   },
   {
     additionalProperties: false,

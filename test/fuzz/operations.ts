@@ -92,6 +92,7 @@ const IMPORT_HEADERS: Record<string, string> = {
   '/api/v1/grades/import': 'entityId,scheme,grade,evaluatedAt',
   '/api/v1/inspectors/import': 'id,name,department,certificateNo,qualifications',
   '/api/v1/recusals/import': 'inspectorId,entityId,reason',
+  '/api/v1/commitments/import': 'source,reference,entityId,kind,madeOn,checkBy',
 };
 
 const str = { type: 'string' };
@@ -326,6 +327,15 @@ export function hintsOf(state: FuzzState) {
         fc.constantFrom('', 'SCJG-ZL', 'SCJG-ZL;WJW-GW'),
       ),
     '/api/v1/recusals/import': () => fc.tuple(fc.constantFrom(...otherInspectors), fc.constantFrom(...state.entityIds), fc.constant('亲属关系')),
+    '/api/v1/commitments/import': () =>
+      fc.tuple(
+        fc.constant('告知承诺系统'),
+        fc.constantFrom('FZ-1', 'FZ-2'),
+        fc.constantFrom(...state.entityIds),
+        fc.constantFrom('notification', 'credit-repair'),
+        fc.constant('2026-01-10'),
+        fc.constantFrom('2026-06-30', '2026-12-31'),
+      ),
   };
   return { common, pathHints, importRows };
 }

@@ -282,6 +282,12 @@ function filterConditions(ctx: PlanContext): SQL[] {
   // Any of the tags / licence kinds: && on the arrays, which the GIN indexes serve.
   if (f.tags?.length) conditions.push(sql`e.tags && ARRAY${jsonList(f.tags)}`);
   if (f.licences?.length) conditions.push(sql`e.licences && ARRAY${jsonList(f.licences)}`);
+  // A commitment plan (履约践诺): entities with an open commitment falling due in the window.
+  if (f.commitmentsDueFrom && f.commitmentsDueTo) {
+    conditions.push(sql`e.id IN (SELECT c.entity_id FROM commitments c WHERE c.status = 'open'
+      AND c.check_by BETWEEN ${f.commitmentsDueFrom}::date AND ${f.commitmentsDueTo}::date
+      ${f.commitmentKinds?.length ? sql`AND c.kind IN ${jsonList(f.commitmentKinds)}` : sql``})`);
+  }
   if (ctx.targetType !== null) conditions.push(sql`e.type = ${ctx.targetType}`);
   return conditions;
 }

@@ -7,6 +7,7 @@ import { canonicalJson } from '../../core/jcs.ts';
 import { sha256Hex } from '../../core/sha256.ts';
 import { witnessNameError } from '../../core/ceremony.ts';
 import { MIN_LAW_ENFORCEMENT_OFFICERS } from '../../core/law.ts';
+import { isIsoDate } from '../../core/calendar.ts';
 import type { Equal } from '../../schemas/common.ts';
 import type { PlanInput, PlanJson, PlanPatch, PlanStatus as PlanStatusSchema } from '../../schemas/plans.ts';
 import { conflict, notFound, unprocessable, type ErrorDetail } from '../errors.ts';
@@ -29,7 +30,7 @@ export function parseInstant(s: string): Date | null {
   return Number.isNaN(d.getTime()) ? null : d;
 }
 
-const FILTER_KEYS = ['regions', 'types', 'industries', 'tags', 'licences'] as const;
+const FILTER_KEYS = ['regions', 'types', 'industries', 'tags', 'licences', 'commitmentKinds'] as const;
 
 function normalizeFilters(f: PlanFilters | undefined): PlanFilters {
   const out: PlanFilters = {};
@@ -38,7 +39,27 @@ function normalizeFilters(f: PlanFilters | undefined): PlanFilters {
     // An empty list would match nothing; treat it as "no filter" like an absent one.
     if (v && v.length > 0) out[key] = [...new Set(v)].sort(byteOrder);
   }
+  if (f?.commitmentsDueFrom !== undefined) out.commitmentsDueFrom = f.commitmentsDueFrom;
+  if (f?.commitmentsDueTo !== undefined) out.commitmentsDueTo = f.commitmentsDueTo;
   return out;
+}
+
+/** A commitment plan (履约践诺) names its window whole and in order; kinds only with a window. */
+function checkCommitmentWindow(f: PlanFilters, add: (field: string, message: string) => void): void {
+  const from = f.commitmentsDueFrom;
+  const to = f.commitmentsDueTo;
+  if ((from === undefined) !== (to === undefined)) {
+    add(
+      from === undefined ? 'filters.commitmentsDueFrom' : 'filters.commitmentsDueTo',
+      'a commitment plan gives both commitmentsDueFrom and commitmentsDueTo',
+    );
+  } else if (from !== undefined && to !== undefined) {
+    if (!isIsoDate(from)) add('filters.commitmentsDueFrom', `${from} is not a date`);
+    else if (!isIsoDate(to)) add('filters.commitmentsDueTo', `${to} is not a date`);
+    else if (from > to) add('filters.commitmentsDueFrom', `commitmentsDueFrom ${from} is after commitmentsDueTo ${to}`);
+  }
+  if (f.commitmentKinds && from === undefined)
+    add('filters.commitmentKinds', 'commitment kinds narrow a commitment plan: give commitmentsDueFrom and commitmentsDueTo');
 }
 
 /**
@@ -154,6 +175,7 @@ export async function validatePlan(q: Executor, input: PlanInput): Promise<PlanV
   if (new Set(witnesses).size !== witnesses.length) add('witnesses', 'each witness is named once');
 
   const filters = normalizeFilters(input.filters);
+  checkCommitmentWindow(filters, add);
   const targeting = checkTargeting(input, filters, add);
   const programme = { programme: input.programme ?? null, batch: input.batch ?? null };
   await checkPlanProgramme(q, { items: input.items, ...programme, window }, add);

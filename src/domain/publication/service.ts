@@ -10,6 +10,7 @@ import { conflict, notFound, unprocessable } from '../errors.ts';
 import { appendLedgerEntry } from '../ledger/repository.ts';
 import { createResultRepository } from '../results/repository.ts';
 import { createFollowUpRepository } from '../follow-ups/repository.ts';
+import { createCommitmentRepository } from '../commitments/repository.ts';
 import { createPublicationRepository, type CandidateRow, type PublicationRepository } from './repository.ts';
 
 /** The body of a `results.published` ledger entry: strings and integers only (JCS, spec §6). */
@@ -179,6 +180,11 @@ export function createPublicationService(database: Database) {
         );
         // A published 责令改正 with a deadline is due for its 复查 (限期整改); a correction without one lifts it.
         await createFollowUpRepository(tx).fromPublishedResults(
+          tx,
+          candidates.map((c) => Number(c.id)),
+        );
+        // A published 已履约 / 未履约 of a commitment plan is the commitment's outcome (履约践诺, fed back).
+        await createCommitmentRepository(tx).fromPublishedResults(
           tx,
           candidates.map((c) => Number(c.id)),
         );

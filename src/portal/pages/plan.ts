@@ -3,6 +3,7 @@
  * The drawn entities are listed by entity id (统一社会信用代码), never in draw order: the draw order is the
  * grade order (spec §3), so where the grades are not public neither is any task's seq.
  */
+import { commitmentKindLabel } from '../../core/result-codes.ts';
 import { html, type Html } from '../html.ts';
 import { page, pager } from '../layout.ts';
 import { ENTITY_TYPE_LABEL, MODE_LABEL, modeLabel, num, percent, statusBadge, time } from '../format.ts';
@@ -83,6 +84,9 @@ const POOL_RULE_KNOWN = new Set([
   'excludedFrequency',
   'programme',
   'batch',
+  'commitmentsDueFrom',
+  'commitmentsDueTo',
+  'commitmentKinds',
 ]);
 
 const FILTER_MEMBERS = ['regions', 'types', 'industries', 'tags', 'licences'];
@@ -116,6 +120,12 @@ export function poolRuleList(rule: PoolRule, itemName: (code: string) => string)
   );
   if (rule.excludedYearly !== undefined) rows.push(html`<li>因一般检查事项本年度已抽查排除 ${num(n(rule.excludedYearly))} 家</li>`);
   if (rule.excludedFrequency !== undefined) rows.push(html`<li>因抽查频次规则排除 ${num(n(rule.excludedFrequency))} 家</li>`);
+  if (typeof rule.commitmentsDueFrom === 'string') {
+    const kinds = list(rule.commitmentKinds).map(commitmentKindLabel);
+    rows.push(
+      html`<li id="commitment-window">履约践诺核查：${rule.commitmentsDueFrom} 至 ${String(rule.commitmentsDueTo ?? '')} 期间到期的${kinds.length ? kinds.join('、') : '信用承诺'}（尚未核查的）</li>`,
+    );
+  }
   if (typeof rule.programme === 'string') {
     rows.push(
       html`<li>年度抽查工作计划：<a href="/programmes/${encodeURIComponent(rule.programme)}">${rule.programme}</a> 第 ${num(n(rule.batch))} 批</li>`,
