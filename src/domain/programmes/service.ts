@@ -163,10 +163,22 @@ async function schemesOf(q: Executor, lines: ProgrammeLineRow[]): Promise<Map<st
 }
 
 /** A draft's strata from today's directory; a published line's are fixed at publication. */
-async function strataOf(q: Executor, line: ProgrammeLineRow, scheme: GradeSchemeRow, item: ItemInfo | undefined): Promise<ProgrammeStratum[]> {
+/** Population per grade by (scheme, target type): lines of one scheme and type share one count of the directory. */
+type PopulationCache = Map<string, Promise<Map<string, number>>>;
+
+async function strataOf(
+  q: Executor,
+  line: ProgrammeLineRow,
+  scheme: GradeSchemeRow,
+  item: ItemInfo | undefined,
+  cache: PopulationCache,
+): Promise<ProgrammeStratum[]> {
   if (line.strata) return line.strata;
-  const population = await populationByGrade(q, scheme.code, scheme.defaultGrade, item?.targetType ?? null);
-  return plannedStrata(scheme.grades as SchemeGrade[], line.ratiosBp, population);
+  const targetType = item?.targetType ?? null;
+  const key = JSON.stringify([scheme.code, targetType]);
+  let population = cache.get(key);
+  if (!population) cache.set(key, (population = populationByGrade(q, scheme.code, scheme.defaultGrade, targetType)));
+  return plannedStrata(scheme.grades as SchemeGrade[], line.ratiosBp, await population);
 }
 
 /** The lines as published (or as they would be published now, for a draft). */
@@ -177,6 +189,7 @@ async function publishedLines(q: Executor, lines: ProgrammeLineRow[]): Promise<P
     lines.map((l) => l.itemCode),
   );
   const out: PublishedLineJson[] = [];
+  const populations: PopulationCache = new Map();
   for (const l of lines) {
     const scheme = schemes.get(l.gradeScheme)!;
     const item = info.get(l.itemCode);
@@ -188,7 +201,7 @@ async function publishedLines(q: Executor, lines: ProgrammeLineRow[]): Promise<P
       gradeScheme: l.gradeScheme,
       baseRatioBp: l.baseRatioBp,
       ratiosBp: inGradeOrder(scheme.grades as SchemeGrade[], l.ratiosBp),
-      strata: await strataOf(q, l, scheme, item),
+      strata: await strataOf(q, l, scheme, item, populations),
       batches: l.batches,
       notes: l.notes,
     });
@@ -209,9 +222,14 @@ async function publishedRecord(q: Executor, row: ProgrammeRow): Promise<{ record
 }
 
 /** The lines of a programme as shown: as published (from the ledger), or as they would be published now. */
-async function linesOf(q: Executor, row: ProgrammeRow): Promise<PublishedLineJson[]> {
-  if (row.status === 'published') return (await publishedRecord(q, row)).record.lines;
-  return publishedLines(q, await createProgrammeRepository(q).lines(q, row.id));
+async function linesOf(q: Executor, row: ProgrammeRow, only?: readonly string[]): Promise<PublishedLineJson[]> {
+  const keep = <L>(lines: L[], item: (l: L) => string) => (only === undefined ? lines : lines.filter((l) => only.includes(item(l))));
+  if (row.status === 'published') return keep((await publishedRecord(q, row)).record.lines, (l) => l.item);
+  // a draft's budgets are counted from the directory: only for the lines asked for
+  return publishedLines(
+    q,
+    keep(await createProgrammeRepository(q).lines(q, row.id), (l) => l.itemCode),
+  );
 }
 
 export function createProgrammeService(database: Pick<Database, 'db'>) {
@@ -434,7 +452,7 @@ export async function planBudget(
   if (plan.programmeId === null || plan.batch === null) return { budget: null, warnings: [] };
   const found = await programmeForPlan(q, plan.programmeId);
   if (!found) return { budget: null, warnings: [] };
-  const lines = (await linesOf(q, found.row)).filter((l) => plan.items.includes(l.item));
+  const lines = await linesOf(q, found.row, plan.items);
   const schemes = new Map<string, SchemeGrade[]>();
   for (const l of lines)
     if (!schemes.has(l.gradeScheme)) schemes.set(l.gradeScheme, ((await findGradeScheme(q, l.gradeScheme))?.grades ?? []) as SchemeGrade[]);
