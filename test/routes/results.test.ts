@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { asAdmin, buildTestApp, signing } from '../helper.ts';
 import { DRAWN_PLAN, okResult, seedPlans } from '../fixtures/tasks.ts';
 import { chinaDate, addDays } from '../../src/core/calendar.ts';
+import { BUILTIN_RESULT_CODES } from '../../src/core/result-codes.ts';
 
 t.test('only the task’s team or a planner enters a result', async (t) => {
   const { api, database, token } = signing(await buildTestApp(t));
@@ -209,7 +210,8 @@ t.test('result codes and follow-up actions: built-ins, department extensions', a
   let res = await api('GET', '/api/v1/result-codes', { token: inspector });
   t.equal(res.statusCode, 200);
   const codes = res.json().items;
-  t.equal(codes.length, 14);
+  t.equal(codes.length, BUILTIN_RESULT_CODES.length, 'the built-ins (14 standard categories, 已履约 and 未履约)');
+  t.equal(codes.length, 16);
   t.same(
     codes.slice(0, 3).map((c: { label: string }) => c.label),
     ['未发现问题', '未按规定公示应当公示的信息', '公示信息隐瞒真实情况弄虚作假'],
@@ -251,7 +253,7 @@ t.test('result codes and follow-up actions: built-ins, department extensions', a
   });
   t.equal(res.statusCode, 201);
   t.equal((await api('PUT', '/api/v1/follow-up-actions/none', { token: planner, body: { label: 'x' } })).statusCode, 409);
-  t.equal((await api('GET', '/api/v1/result-codes?department=STJ')).json().items.length, 16, 'the common ones (incl. retired) and STJ’s');
+  t.equal((await api('GET', '/api/v1/result-codes?department=STJ')).json().items.length, BUILTIN_RESULT_CODES.length + 2, 'the common ones (incl. retired) and STJ’s');
 
   // The task's departments are SCJG and WJW: SCJG's codes apply, STJ's do not, retired ones are refused.
   const path = `/api/v1/tasks/${tasks[0].id}/result`;
