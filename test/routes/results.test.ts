@@ -253,7 +253,11 @@ t.test('result codes and follow-up actions: built-ins, department extensions', a
   });
   t.equal(res.statusCode, 201);
   t.equal((await api('PUT', '/api/v1/follow-up-actions/none', { token: planner, body: { label: 'x' } })).statusCode, 409);
-  t.equal((await api('GET', '/api/v1/result-codes?department=STJ')).json().items.length, BUILTIN_RESULT_CODES.length + 2, 'the common ones (incl. retired) and STJ’s');
+  t.equal(
+    (await api('GET', '/api/v1/result-codes?department=STJ')).json().items.length,
+    BUILTIN_RESULT_CODES.length + 2,
+    'the common ones (incl. retired) and STJ’s',
+  );
 
   // The task's departments are SCJG and WJW: SCJG's codes apply, STJ's do not, retired ones are refused.
   const path = `/api/v1/tasks/${tasks[0].id}/result`;
